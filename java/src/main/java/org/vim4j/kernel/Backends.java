@@ -1,0 +1,129 @@
+package org.vim4j.kernel;
+
+import java.lang.System.Logger.Level;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+import org.vim4j.VimException;
+import org.vim4j.kernel.scalar.ScalarKernels;
+
+/**
+ * Chooses the backend once per JVM and says so in one log line.
+ *
+ * <p>{@code -Dvim4j.backend=scalar|vector|native|cuda|auto} (default auto: the fastest available).
+ * Forcing an unavailable backend is an error naming why it is unavailable. The INFO line names the
+ * chosen backend, its vector width and default thread count, and why each faster backend was skipped,
+ * so nobody runs the slow path without knowing.
+ */
+public final class Backends {
+    public static final String BACKEND_PROPERTY = "vim4j.backend";
+    public static final String THREADS_PROPERTY = "vim4j.threads";
+
+    private static final System.Logger LOG = System.getLogger("org.vim4j");
+    private static volatile BackendKind selected;
+
+    private Backends() {
+    }
+
+    /** Why each backend cannot run here; absent from the map means available. */
+    public static Map<BackendKind, String> unavailable() {
+        Map<BackendKind, String> why = new EnumMap<>(BackendKind.class);
+        why.put(BackendKind.CUDA, "the CUDA backend is not part of this build yet");
+        why.put(BackendKind.NATIVE, "the native C++ backend is not part of this build yet");
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            why.put(BackendKind.VECTOR, "module jdk.incubator.vector is not loaded (run java with --add-modules jdk.incubator.vector)");
+        }
+        return why;
+    }
+
+    public static boolean isAvailable(BackendKind kind) {
+        return !unavailable().containsKey(kind);
+    }
+
+    /** The backend named by {@code vim4j.backend} (or auto), resolved and logged once per JVM. */
+    public static BackendKind selected() {
+        BackendKind k = selected;
+        if (k == null) {
+            synchronized (Backends.class) {
+                k = selected;
+                if (k == null) {
+                    k = resolve(System.getProperty(BACKEND_PROPERTY, "auto"));
+                    selected = k;
+                }
+            }
+        }
+        return k;
+    }
+
+    /** Resolves a backend name ({@code auto} or a kind); logs the choice and the reasons for skipping others. */
+    public static BackendKind resolve(String name) {
+        Map<BackendKind, String> why = unavailable();
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        BackendKind chosen;
+        if (n.equals("auto")) {
+            chosen = BackendKind.SCALAR;
+            for (BackendKind k : BackendKind.values()) {
+                if (!why.containsKey(k)) {
+                    chosen = k; // values() runs slowest to fastest
+                }
+            }
+        } else {
+            try {
+                chosen = BackendKind.valueOf(n.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new VimException("unknown backend '" + name + "': expected scalar, vector, native, cuda or auto");
+            }
+            if (why.containsKey(chosen)) {
+                throw new VimException("backend '" + chosen.id() + "' was requested but is unavailable: " + why.get(chosen));
+            }
+        }
+        LOG.log(Level.INFO, describe(chosen, n.equals("auto") ? "auto" : "forced", why));
+        return chosen;
+    }
+
+    static String describe(BackendKind chosen, String how, Map<BackendKind, String> why) {
+        StringBuilder sb = new StringBuilder("vim4j backend ").append(chosen.id()).append(" (").append(how);
+        if (chosen == BackendKind.VECTOR) {
+            sb.append(", ").append(org.vim4j.kernel.vector.VectorKernels.vectorBits()).append("-bit vectors");
+        }
+        sb.append(", ").append(defaultThreads()).append(" threads)");
+        for (BackendKind k : BackendKind.values()) {
+            if (k.ordinal() > chosen.ordinal()) {
+                sb.append("; skipped ").append(k.id()).append(": ")
+                        .append(why.getOrDefault(k, "not requested (vim4j.backend=" + how + ")"));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Threads per model unless options say otherwise: {@code -Dvim4j.threads}, else all processors. */
+    public static int defaultThreads() {
+        String p = System.getProperty(THREADS_PROPERTY);
+        if (p != null) {
+            try {
+                int t = Integer.parseInt(p.trim());
+                if (t >= 1) {
+                    return t;
+                }
+            } catch (NumberFormatException ignored) {
+                // fall through to the error below
+            }
+            throw new VimException("-D" + THREADS_PROPERTY + "=" + p + ": expected a positive integer");
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Kernels of {@code kind} running on {@code threads}. */
+    public static Kernels create(BackendKind kind, KernelThreads threads) {
+        String why = unavailable().get(kind);
+        if (why != null) {
+            throw new VimException("backend '" + kind.id() + "' is unavailable: " + why);
+        }
+        return switch (kind) {
+            case SCALAR -> new ScalarKernels();
+            case VECTOR -> new org.vim4j.kernel.vector.VectorKernels(threads);
+            default -> throw new VimException("backend '" + kind.id() + "' is unavailable");
+        };
+    }
+}

@@ -1,0 +1,179 @@
+package org.vim4j.kernel.scalar;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import org.vim4j.kernel.BackendKind;
+import org.vim4j.kernel.Kernels;
+import org.vim4j.kernel.LinearWeight;
+import org.vim4j.tensor.Tensor;
+
+/**
+ * The reference backend: plain loops written to read like vim-spec.md, single-threaded, with
+ * {@link Math#exp} and double-free fp32 arithmetic. It is the oracle of the conformance suite, so it
+ * favours obviousness over speed.
+ */
+public final class ScalarKernels implements Kernels {
+
+    @Override
+    public BackendKind kind() {
+        return BackendKind.SCALAR;
+    }
+
+    @Override
+    public int threads() {
+        return 1;
+    }
+
+    /** PyTorch's layout, unchanged: W (N, K) row-major, bias (N) or none. */
+    record ScalarLinear(MemorySegment w, MemorySegment bias, int outFeatures, int inFeatures) implements LinearWeight {
+        @Override
+        public boolean hasBias() {
+            return bias != null;
+        }
+    }
+
+    @Override
+    public LinearWeight prepareLinear(Tensor weight, Tensor bias, Arena arena) {
+        Tensor w = weight.toF32(arena);
+        int n = Math.toIntExact(w.dim(0));
+        int k = Math.toIntExact(w.numel() / n);
+        return new ScalarLinear(w.data(), bias == null ? null : bias.toF32(arena).data(), n, k);
+    }
+
+    @Override
+    public void linear(MemorySegment a, long aOff, int lda, int m, LinearWeight lw, MemorySegment c, long cOff, int ldc) {
+        ScalarLinear w = (ScalarLinear) lw;
+        int n = w.outFeatures(), k = w.inFeatures();
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float acc = w.bias() == null ? 0f : get(w.bias(), j);
+                for (int kk = 0; kk < k; kk++) {
+                    acc += get(a, aOff + (long) i * lda + kk) * get(w.w(), (long) j * k + kk);
+                }
+                set(c, cOff + (long) i * ldc + j, acc);
+            }
+        }
+    }
+
+    @Override
+    public void addRmsNorm(MemorySegment residual, long rOff, MemorySegment hidden, long hOff, MemorySegment weight,
+            MemorySegment out, long oOff, int rows, int dim, float eps) {
+        for (int r = 0; r < rows; r++) {
+            long row = (long) r * dim;
+            float sumSq = 0f;
+            for (int i = 0; i < dim; i++) {
+                float v = get(residual, rOff + row + i);
+                if (hidden != null) {
+                    v += get(hidden, hOff + row + i);
+                    set(residual, rOff + row + i, v);
+                }
+                sumSq += v * v;
+            }
+            float inv = (float) (1.0 / Math.sqrt(sumSq / dim + eps));
+            for (int i = 0; i < dim; i++) {
+                set(out, oOff + row + i, get(residual, rOff + row + i) * inv * get(weight, i));
+            }
+        }
+    }
+
+    @Override
+    public void convSilu(MemorySegment x, long xOff, int ldx, MemorySegment w, MemorySegment bias, MemorySegment out,
+            long oOff, int ldo, int batch, int len, int channels, int kernel, boolean reverse) {
+        for (int b = 0; b < batch; b++) {
+            long xs = xOff + (long) b * len * ldx, os = oOff + (long) b * len * ldo;
+            for (int t = 0; t < len; t++) {
+                for (int e = 0; e < channels; e++) {
+                    float acc = get(bias, e);
+                    for (int k = 0; k < kernel; k++) {
+                        // Tap k looks (kernel-1-k) steps back in scan order; in reverse order "back" is t + ...
+                        int src = reverse ? t + (kernel - 1 - k) : t - (kernel - 1 - k);
+                        if (src >= 0 && src < len) {
+                            acc += get(w, (long) e * kernel + k) * get(x, xs + (long) src * ldx + e);
+                        }
+                    }
+                    set(out, os + (long) t * ldo + e, silu(acc));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void selectiveScan(MemorySegment u, long uOff, int ldu, MemorySegment delta, long dOff, int ldd,
+            MemorySegment aT, MemorySegment bc, long bOff, long cOff, int ldbc, MemorySegment dSkip,
+            MemorySegment deltaBias, MemorySegment z, long zOff, int ldz, MemorySegment out, long oOff, int ldo,
+            int batch, int len, int channels, int states, boolean reverse, float outScale, boolean accumulate) {
+        float[] h = new float[states];
+        for (int b = 0; b < batch; b++) {
+            long seq = (long) b * len;
+            for (int e = 0; e < channels; e++) {
+                java.util.Arrays.fill(h, 0f);
+                for (int step = 0; step < len; step++) {
+                    long t = seq + (reverse ? len - 1 - step : step);
+                    float uu = get(u, uOff + t * ldu + e);
+                    float dt = softplus(get(delta, dOff + t * ldd + e) + get(deltaBias, e));
+                    float y = get(dSkip, e) * uu;
+                    for (int n = 0; n < states; n++) {
+                        float dA = (float) Math.exp(dt * get(aT, (long) n * channels + e));
+                        h[n] = dA * h[n] + dt * get(bc, bOff + t * ldbc + n) * uu;
+                        y += get(bc, cOff + t * ldbc + n) * h[n];
+                    }
+                    float gated = outScale * y * silu(get(z, zOff + t * ldz + e));
+                    long o = oOff + t * ldo + e;
+                    set(out, o, accumulate ? get(out, o) + gated : gated);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void im2col(MemorySegment image, long iOff, int channels, int height, int width, int patch, int stride,
+            MemorySegment out, long oOff) {
+        int gh = (height - patch) / stride + 1, gw = (width - patch) / stride + 1;
+        long cols = (long) channels * patch * patch;
+        for (int py = 0; py < gh; py++) {
+            for (int px = 0; px < gw; px++) {
+                long row = oOff + ((long) py * gw + px) * cols;
+                for (int c = 0; c < channels; c++) {
+                    for (int ky = 0; ky < patch; ky++) {
+                        for (int kx = 0; kx < patch; kx++) {
+                            long src = iOff + ((long) c * height + py * stride + ky) * width + px * stride + kx;
+                            set(out, row + ((long) c * patch + ky) * patch + kx, get(image, src));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void add(MemorySegment dst, long dOff, MemorySegment src, long sOff, long n) {
+        for (long i = 0; i < n; i++) {
+            set(dst, dOff + i, get(dst, dOff + i) + get(src, sOff + i));
+        }
+    }
+
+    @Override
+    public void copy(MemorySegment src, long sOff, MemorySegment dst, long dOff, long n) {
+        MemorySegment.copy(src, JAVA_FLOAT, sOff * 4, dst, JAVA_FLOAT, dOff * 4, n);
+    }
+
+    /** softplus(v) = log(1 + e^v), and v itself above 20 as in Mamba's kernel. */
+    static float softplus(float v) {
+        return v > 20f ? v : (float) Math.log1p(Math.exp(v));
+    }
+
+    static float silu(float v) {
+        return (float) (v / (1.0 + Math.exp(-v)));
+    }
+
+    private static float get(MemorySegment s, long i) {
+        return s.getAtIndex(JAVA_FLOAT, i);
+    }
+
+    private static void set(MemorySegment s, long i, float v) {
+        s.setAtIndex(JAVA_FLOAT, i, v);
+    }
+}
