@@ -78,20 +78,21 @@ public final class Backends {
                 throw new VimException("backend '" + chosen.id() + "' was requested but is unavailable: " + why.get(chosen));
             }
         }
-        LOG.log(Level.INFO, describe(chosen, n.equals("auto") ? "auto" : "forced", why));
+        LOG.log(Level.INFO, describe(chosen, n, why));
         return chosen;
     }
 
-    static String describe(BackendKind chosen, String how, Map<BackendKind, String> why) {
-        StringBuilder sb = new StringBuilder("vim4j backend ").append(chosen.id()).append(" (").append(how);
+    static String describe(BackendKind chosen, String requested, Map<BackendKind, String> why) {
+        StringBuilder sb = new StringBuilder("vim4j backend ").append(chosen.id())
+                .append(" (").append(requested.equals("auto") ? "auto" : "forced");
         if (chosen == BackendKind.VECTOR) {
             sb.append(", ").append(org.vim4j.kernel.vector.VectorKernels.vectorBits()).append("-bit vectors");
         }
-        sb.append(", ").append(defaultThreads()).append(" threads)");
+        sb.append(", ").append(chosen == BackendKind.SCALAR ? 1 : defaultThreads()).append(" threads)");
         for (BackendKind k : BackendKind.values()) {
             if (k.ordinal() > chosen.ordinal()) {
                 sb.append("; skipped ").append(k.id()).append(": ")
-                        .append(why.getOrDefault(k, "not requested (vim4j.backend=" + how + ")"));
+                        .append(why.getOrDefault(k, "not requested (vim4j.backend=" + requested + ")"));
             }
         }
         return sb.toString();

@@ -1,0 +1,183 @@
+package org.vim4j;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+import org.vim4j.io.CheckpointReader;
+import org.vim4j.io.StateDict;
+import org.vim4j.kernel.BackendKind;
+import org.vim4j.kernel.Backends;
+import org.vim4j.kernel.KernelThreads;
+import org.vim4j.kernel.Kernels;
+import org.vim4j.model.RandomWeights;
+import org.vim4j.model.VimConfig;
+import org.vim4j.model.VimConfigInference;
+import org.vim4j.model.VimWeights;
+
+/**
+ * A loaded Vision Mamba model: immutable weights placed for one backend, plus that backend's kernel
+ * threads. Thread-safe: share one model; give each thread its own {@link VimSession}.
+ *
+ * <p>Lifecycle. The model owns its weights (the checkpoint's mapped memory and an arena of prepared
+ * copies) and its threads. {@link #close()} refuses new inferences at once, waits for running ones to
+ * finish, closes every session still open, then frees everything; afterwards any call on the model or
+ * its sessions throws {@link IllegalStateException}.
+ */
+public final class VimModel implements AutoCloseable {
+    private final VimConfig config;
+    private final StateDict source;
+    private final Arena arena = Arena.ofShared();
+    private final KernelThreads threads;
+    private final Kernels kernels;
+    private final VimWeights weights;
+    private final boolean randomWeights;
+    private final Set<VimSession> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile boolean closed;
+
+    private VimModel(StateDict source, VimConfig config, VimOptions options) {
+        this.source = source;
+        this.config = config;
+        BackendKind kind = options.backend() == null ? Backends.selected() : options.backend();
+        int t = options.threads() == 0 ? Backends.defaultThreads() : options.threads();
+        this.threads = new KernelThreads(kind == BackendKind.SCALAR ? 1 : t);
+        try {
+            this.kernels = Backends.create(kind, threads);
+            this.weights = VimWeights.place(source, config, kernels, arena);
+        } catch (RuntimeException e) {
+            threads.close();
+            arena.close();
+            throw e;
+        }
+        this.randomWeights = "true".equals(source.metadata().get("vim4j.random"));
+    }
+
+    /**
+     * Loads a checkpoint: an official {@code .pth} (training container or bare state dict; pickles are read
+     * by a restricted unpickler that never runs code) or a {@code .safetensors} file (memory-mapped).
+     */
+    public static VimModel load(Path path, VimOptions options) {
+        StateDict sd = CheckpointReader.read(path, options.entry());
+        try {
+            VimConfig c = VimConfigInference.infer(sd, options.imageSize(), options.stride());
+            return new VimModel(sd, c, options);
+        } catch (RuntimeException e) {
+            sd.close();
+            throw e;
+        }
+    }
+
+    public static VimModel load(Path path) {
+        return load(path, VimOptions.defaults());
+    }
+
+    /** A model over tensors already in memory; the model takes ownership of {@code sd} and closes it. */
+    public static VimModel of(StateDict sd, VimConfig config, VimOptions options) {
+        try {
+            return new VimModel(sd, config, options);
+        } catch (RuntimeException e) {
+            sd.close();
+            throw e;
+        }
+    }
+
+    /** A model of {@code config}'s size with deterministic random weights: for benchmarks, never for answers. */
+    public static VimModel random(VimConfig config, long seed, VimOptions options) {
+        return of(RandomWeights.create(config, seed), config, options);
+    }
+
+    public VimConfig config() {
+        return config;
+    }
+
+    public BackendKind backend() {
+        return kernels.kind();
+    }
+
+    public int threads() {
+        return kernels.threads();
+    }
+
+    public boolean hasRandomWeights() {
+        return randomWeights;
+    }
+
+    public Path source() {
+        return source.source();
+    }
+
+    /** A session for up to {@code maxBatch} images of up to {@code maxHeight x maxWidth} pixels. */
+    public VimSession newSession(int maxBatch, int maxHeight, int maxWidth) {
+        checkOpen();
+        VimSession s = new VimSession(this, maxBatch, maxHeight, maxWidth);
+        sessions.add(s);
+        if (closed) { // lost a race with close(): do not leak the workspace
+            s.close();
+            checkOpen();
+        }
+        return s;
+    }
+
+    /** A session for one image at the training resolution. */
+    public VimSession newSession() {
+        return newSession(1, config.imgSize(), config.imgSize());
+    }
+
+    Kernels kernels() {
+        return kernels;
+    }
+
+    VimWeights weights() {
+        return weights;
+    }
+
+    void forget(VimSession s) {
+        sessions.remove(s);
+    }
+
+    /** Marks an inference as running; fails if the model is closed. Pairs with {@link #exit()}. */
+    void enter() {
+        running.incrementAndGet();
+        if (closed) {
+            running.decrementAndGet();
+            checkOpen();
+        }
+    }
+
+    void exit() {
+        running.decrementAndGet();
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("VimModel is closed");
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        while (running.get() > 0) {
+            LockSupport.parkNanos(100_000);
+        }
+        for (VimSession s : sessions) {
+            s.close();
+        }
+        threads.close();
+        arena.close();
+        source.close();
+    }
+}

@@ -1,0 +1,48 @@
+package org.vim4j;
+
+import org.vim4j.kernel.BackendKind;
+
+/**
+ * How to load and run a model. Immutable; start from {@link #defaults()} and use the {@code with} methods.
+ *
+ * @param backend   kernels to use; null = {@code -Dvim4j.backend}, else the fastest available
+ * @param threads   kernel threads for this model; 0 = {@code -Dvim4j.threads}, else all processors; 1 = caller only
+ * @param entry     which state dict of a training checkpoint: "model" (default) or "model_ema"
+ * @param imageSize the checkpoint's training resolution, when its shapes and metadata cannot tell (rare)
+ * @param stride    the checkpoint's patch stride, likewise
+ */
+public record VimOptions(BackendKind backend, int threads, String entry, Integer imageSize, Integer stride) {
+
+    public VimOptions {
+        if (threads < 0) {
+            throw new VimException("threads must be >= 0 (0 = default), got " + threads);
+        }
+        if (entry == null || entry.isBlank()) {
+            entry = "model";
+        }
+    }
+
+    public static VimOptions defaults() {
+        return new VimOptions(null, 0, "model", null, null);
+    }
+
+    public VimOptions withBackend(BackendKind b) {
+        return new VimOptions(b, threads, entry, imageSize, stride);
+    }
+
+    public VimOptions withThreads(int t) {
+        return new VimOptions(backend, t, entry, imageSize, stride);
+    }
+
+    public VimOptions withEntry(String e) {
+        return new VimOptions(backend, threads, e, imageSize, stride);
+    }
+
+    public VimOptions withImageSize(Integer size) {
+        return new VimOptions(backend, threads, entry, size, stride);
+    }
+
+    public VimOptions withStride(Integer s) {
+        return new VimOptions(backend, threads, entry, imageSize, s);
+    }
+}

@@ -1,0 +1,132 @@
+package org.vim4j.model;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import org.vim4j.VimException;
+import org.vim4j.io.StateDict;
+import org.vim4j.kernel.Kernels;
+import org.vim4j.kernel.LinearWeight;
+import org.vim4j.tensor.Tensor;
+
+/**
+ * A model's weights, validated against its config and placed for one backend. Holds only what the
+ * forward pass reads: fp32 segments in the model's arena (or the checkpoint's mapped memory) and the
+ * backend's prepared linear layers.
+ */
+public final class VimWeights {
+    public final VimConfig config;
+    public final MemorySegment clsToken;      // (D)
+    public final MemorySegment posEmbed;      // (L0, D), L0 = native tokens
+    public final LinearWeight patchEmbed;     // (D, C*p*p) + bias
+    public final BlockWeights[] blocks;
+    public final MemorySegment normF;         // (D)
+    public final LinearWeight head;           // (classes, D) + bias
+
+    private VimWeights(VimConfig config, MemorySegment clsToken, MemorySegment posEmbed, LinearWeight patchEmbed,
+            BlockWeights[] blocks, MemorySegment normF, LinearWeight head) {
+        this.config = config;
+        this.clsToken = clsToken;
+        this.posEmbed = posEmbed;
+        this.patchEmbed = patchEmbed;
+        this.blocks = blocks;
+        this.normF = normF;
+        this.head = head;
+    }
+
+    /** Checks every key and shape (listing all problems at once), then places the weights for {@code kernels}. */
+    public static VimWeights place(StateDict sd, VimConfig c, Kernels kernels, Arena arena) {
+        validate(sd, c);
+        Placer p = new Placer(sd, kernels, arena);
+        BlockWeights[] blocks = new BlockWeights[c.depth()];
+        for (int i = 0; i < c.depth(); i++) {
+            blocks[i] = new BlockWeights(p.f32(WeightNames.layer(i, "norm.weight")),
+                    p.linear(WeightNames.layer(i, "mixer.in_proj.weight"), null),
+                    p.branch(i, "", c), p.branch(i, "_b", c),
+                    p.linear(WeightNames.layer(i, "mixer.out_proj.weight"), null));
+        }
+        Tensor patchW = sd.get("patch_embed.proj.weight");
+        LinearWeight patch = kernels.prepareLinear(patchW.reshape(c.embedDim(), c.patchInputs()),
+                sd.get("patch_embed.proj.bias"), arena);
+        return new VimWeights(c, p.f32("cls_token"), p.f32("pos_embed"), patch, blocks, p.f32("norm_f.weight"),
+                p.linear("head.weight", "head.bias"));
+    }
+
+    static void validate(StateDict sd, VimConfig c) {
+        Map<String, long[]> expected = WeightNames.expectedShapes(c);
+        List<String> problems = new ArrayList<>();
+        TreeSet<String> missing = new TreeSet<>(expected.keySet());
+        missing.removeAll(sd.names());
+        TreeSet<String> unexpected = new TreeSet<>(sd.names());
+        unexpected.removeAll(expected.keySet());
+        if (!missing.isEmpty()) {
+            problems.add("missing " + missing.size() + " tensor(s): " + summarize(missing));
+        }
+        if (!unexpected.isEmpty()) {
+            problems.add("unexpected " + unexpected.size() + " tensor(s): " + summarize(unexpected));
+        }
+        for (var e : expected.entrySet()) {
+            if (sd.contains(e.getKey())) {
+                Tensor t = sd.get(e.getKey());
+                if (!t.hasShape(e.getValue())) {
+                    problems.add("tensor '" + e.getKey() + "' has shape " + Arrays.toString(t.shape()) + ", expected "
+                            + Arrays.toString(e.getValue()));
+                }
+                if (!t.dtype().isFloatingPoint()) {
+                    problems.add("tensor '" + e.getKey() + "' has dtype " + t.dtype() + ", expected a floating-point type");
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new VimException(sd.source() + " does not match a Vim model " + describe(c) + ": "
+                    + String.join("; ", problems));
+        }
+    }
+
+    private static String describe(VimConfig c) {
+        return "(D=" + c.embedDim() + ", depth=" + c.depth() + ", N=" + c.dState() + ", patch=" + c.patchSize()
+                + ", classes=" + c.numClasses() + ")";
+    }
+
+    private static String summarize(TreeSet<String> names) {
+        List<String> first = names.stream().limit(8).toList();
+        return String.join(", ", first) + (names.size() > first.size() ? ", ..." : "");
+    }
+
+    /** Converts and places tensors; weights computed at load (A^T) go to the model arena. */
+    private record Placer(StateDict sd, Kernels kernels, Arena arena) {
+        MemorySegment f32(String name) {
+            return sd.get(name).toF32(arena).data();
+        }
+
+        LinearWeight linear(String weight, String bias) {
+            Tensor w = sd.get(weight);
+            return kernels.prepareLinear(w, bias == null ? null : sd.get(bias), arena);
+        }
+
+        BranchWeights branch(int i, String suffix, VimConfig c) {
+            int e = c.dInner(), n = c.dState();
+            Tensor aLog = sd.get(WeightNames.layer(i, "mixer.A" + suffix + "_log"));
+            MemorySegment aT = arena.allocate((long) e * n * 4, 64);
+            for (int ch = 0; ch < e; ch++) {
+                for (int s = 0; s < n; s++) {
+                    // A = -exp(A_log), stored state-major so a vector of channels loads contiguously.
+                    aT.setAtIndex(JAVA_FLOAT, (long) s * e + ch, (float) -Math.exp(aLog.getFloat((long) ch * n + s)));
+                }
+            }
+            String conv = "mixer.conv1d" + suffix;
+            return new BranchWeights(f32(WeightNames.layer(i, conv + ".weight")), f32(WeightNames.layer(i, conv + ".bias")),
+                    linear(WeightNames.layer(i, "mixer.x_proj" + suffix + ".weight"), null),
+                    linear(WeightNames.layer(i, "mixer.dt_proj" + suffix + ".weight"), null),
+                    f32(WeightNames.layer(i, "mixer.dt_proj" + suffix + ".bias")), aT,
+                    f32(WeightNames.layer(i, "mixer.D" + suffix)));
+        }
+    }
+}
