@@ -21,6 +21,8 @@ public interface StageObserver {
         Y_AFTER_BACKWARD,
         /** Mixer output after out_proj: (B*L, D). */
         MIXER,
+        /** The residual stream after the block, x_{l+1} = x_l + mixer_l(norm_l(x_l)): (B*L, D). */
+        BLOCK_OUTPUT,
         /** Final-normed tokens: (B*L, D). */
         FINAL
     }

@@ -44,12 +44,16 @@ public final class VimForward {
         for (int l = 0; l < c.depth(); l++) {
             BlockWeights bw = w.blocks[l];
             k.addRmsNorm(ws.residual, 0, l == 0 ? null : ws.hidden, 0, bw.norm(), ws.normed, 0, rows, d, c.normEps());
+            if (obs != null && l > 0) { // the add above completed block l-1
+                obs.observe(StageObserver.Stage.BLOCK_OUTPUT, l - 1, ws.residual, rows, d);
+            }
             mixer(k, c, bw, ws, batch, len, l, obs);
         }
 
         // 5-7. Final add + norm, middle class token to the head (rows cls, cls+L, ... via the row stride).
         k.addRmsNorm(ws.residual, 0, ws.hidden, 0, w.normF, ws.normed, 0, rows, d, c.normEps());
         if (obs != null) {
+            obs.observe(StageObserver.Stage.BLOCK_OUTPUT, c.depth() - 1, ws.residual, rows, d);
             obs.observe(StageObserver.Stage.FINAL, -1, ws.normed, rows, d);
         }
         k.linear(ws.normed, (long) cls * d, len * d, batch, w.head, ws.logits, 0, c.numClasses());
