@@ -33,12 +33,12 @@ import org.vim4j.tensor.Tensor;
  * fixtures made by tools/make_golden.py): logits within 1e-4 absolute, and every per-stage
  * intermediate, so a failure names its stage and layer.
  */
-class GoldenParityTest {
+public class GoldenParityTest {
     static final float LOGITS_TOL = 1e-4f;
     static final float STAGE_TOL = 2e-4f; // absolute, on O(1) activations; scaled by max(1, |ref|)
     static final String[] CASES = {"tiny", "overlap", "wide", "interp"};
 
-    static Path golden(String name) {
+    public static Path golden(String name) {
         try {
             var url = GoldenParityTest.class.getResource("/golden/" + name);
             assumeTrue(url != null, "golden fixture " + name + " missing (run tools/make_golden.py)");
@@ -122,7 +122,7 @@ class GoldenParityTest {
     }
 
     /** |got - want| <= tol * (1 + relScale * |want|) elementwise; reports the worst element. */
-    static void compare(String what, float[] want, float[] got, float relScale, float tol) {
+    public static void compare(String what, float[] want, float[] got, float relScale, float tol) {
         assertEquals(want.length, got.length, what + ": element count");
         double worst = 0;
         int at = -1;
