@@ -110,6 +110,26 @@ public final class VimModel implements AutoCloseable {
         return source.source();
     }
 
+    /** String metadata of the checkpoint (safetensors header, or facts from a .pth's args). */
+    public java.util.Map<String, String> metadata() {
+        return source.metadata();
+    }
+
+    /** Class names for the logits: the checkpoint's own, ImageNet-1k's for 1000 classes, else "class i". */
+    public java.util.List<String> labels() {
+        return ModelCard.labels(config, source.metadata());
+    }
+
+    /** The input transform this model expects: its metadata's, else the official ImageNet evaluation one. */
+    public org.vim4j.image.Preprocessing preprocessing() {
+        return ModelCard.preprocessing(config, source.metadata());
+    }
+
+    /** Loads the model shipped inside vim4j (a small Vim trained on Fashion-MNIST, 28x28 grayscale). */
+    public static VimModel loadDefault(VimOptions options) {
+        return load(ModelCard.embeddedModelPath(), options);
+    }
+
     /** A session for up to {@code maxBatch} images of up to {@code maxHeight x maxWidth} pixels. */
     public VimSession newSession(int maxBatch, int maxHeight, int maxWidth) {
         checkOpen();

@@ -8,7 +8,8 @@ import org.vim4j.VimException;
 /** The {@code vim4j} command line. Errors are one line on stderr and a non-zero exit, never a stack trace. */
 @Command(name = "vim4j", mixinStandardHelpOptions = true, version = "vim4j 0.1.0",
         description = "Vision Mamba (Vim) inference on the JVM.",
-        subcommands = {InferCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ClassifyCommand.class, FeaturesCommand.class, EvalCommand.class, InferCommand.class,
+                InfoCommand.class, ConvertCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
