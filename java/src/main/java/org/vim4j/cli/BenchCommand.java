@@ -51,6 +51,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (iterations < 1 || batch < 1 || warmupSeconds < 0) {
+            throw new org.vim4j.VimException("--iterations and --batch must be >= 1 and --warmup >= 0");
+        }
         try (VimModel model = weights != null ? modelOptions.load(weights)
                 : VimModel.random(VimConfig.preset(preset), 42, modelOptions.toOptions());
                 VimSession session = model.newSession(batch, resolution, resolution);
@@ -64,16 +67,24 @@ final class BenchCommand implements Callable<Integer> {
             }
             MemorySegment out = arena.allocate(session.outputFloats(OutputKind.LOGITS, batch, resolution, resolution) * 4, 64);
 
-            long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            if (!json && model.hasRandomWeights()) {
+                System.err.println("bench: random weights (seed 42) of the " + preset + " size: timings only, outputs are meaningless");
+            }
+            long warmStart = System.nanoTime(), warmNanos = (long) (warmupSeconds * 1e9);
+            Progress progress = new Progress("bench warm-up (ms)", Math.max(1, warmNanos / 1_000_000));
             int warm = 0;
             do {
                 session.run(OutputKind.LOGITS, in, batch, resolution, resolution, out);
                 warm++;
-            } while (System.nanoTime() < warmEnd);
+                if (!json) {
+                    progress.update(Math.min(warmNanos, System.nanoTime() - warmStart) / 1_000_000, "runs " + warm);
+                }
+            } while (System.nanoTime() - warmStart < warmNanos);
 
             long[] threadIds = HeapAllocation.vim4jThreadIds();
             long heapBefore = HeapAllocation.allocatedBytes(threadIds);
             long[] nanos = new long[iterations];
+            // No progress output in the timed loop: it would allocate and disturb the heap figure.
             for (int i = 0; i < iterations; i++) {
                 long t0 = System.nanoTime();
                 session.run(OutputKind.LOGITS, in, batch, resolution, resolution, out);
