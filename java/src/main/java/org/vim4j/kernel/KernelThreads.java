@@ -53,7 +53,9 @@ public final class KernelThreads implements AutoCloseable {
         if (count <= 0) {
             return;
         }
-        if (size == 1 || count == 1 || closed || !busy.tryLock()) {
+        // A loop started from inside a loop body runs inline: on a worker the lock is not free, and on the caller
+        // thread tryLock() would succeed (ReentrantLock is reentrant) and reset the outer loop's counters.
+        if (size == 1 || count == 1 || closed || busy.isHeldByCurrentThread() || !busy.tryLock()) {
             for (int i = 0; i < count; i++) {
                 task.run(i);
             }

@@ -1,0 +1,81 @@
+#!/bin/sh
+# Builds libvim4j.so for Maven: build-native.sh OUTPUT_DIR BUILD_DIR
+#
+# Configures and builds native/ with CMake in BUILD_DIR (Release, no tests, no benchmark), copies
+# libvim4j.so to OUTPUT_DIR and writes OUTPUT_DIR/vim4j-native.properties. Without cmake or a C++
+# compiler it prints one line and exits 0: the pure-Java backends are then used. A build that starts
+# and fails exits non-zero (a broken native build should be seen, not silently skipped).
+#
+# Environment: VIM4J_NATIVE_JOBS (parallel build jobs, default 2), CXX (compiler to use),
+# VIM4J_CMAKE_ARGS (extra arguments for the CMake configure step, e.g. -DVIM4J_STATIC_RUNTIME=OFF).
+set -u
+
+if [ "$#" -ne 2 ]; then
+    echo "usage: $0 OUTPUT_DIR BUILD_DIR" >&2
+    exit 2
+fi
+OUTPUT_DIR=$1
+BUILD_DIR=$2
+
+skip() {
+    echo "vim4j: native library skipped: $1; the pure-Java backends will be used"
+    exit 0
+}
+
+command -v cmake >/dev/null 2>&1 || skip "cmake not found"
+if [ -n "${CXX:-}" ]; then
+    command -v "${CXX%% *}" >/dev/null 2>&1 || skip "C++ compiler '$CXX' (from \$CXX) not found"
+else
+    found=""
+    for c in c++ g++ clang++; do
+        if command -v "$c" >/dev/null 2>&1; then
+            found=$c
+            break
+        fi
+    done
+    [ -n "$found" ] || skip "no C++ compiler found (c++, g++, clang++)"
+fi
+
+SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd) || exit 1
+SOURCE_DIR=$(cd "$SCRIPT_DIR/../native" && pwd) || exit 1
+if [ ! -f "$SOURCE_DIR/CMakeLists.txt" ]; then
+    echo "vim4j: native library: $SOURCE_DIR/CMakeLists.txt not found" >&2
+    exit 1
+fi
+
+mkdir -p "$OUTPUT_DIR" "$BUILD_DIR" || exit 1
+OUTPUT_DIR=$(cd "$OUTPUT_DIR" && pwd)
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+
+# shellcheck disable=SC2086  # VIM4J_CMAKE_ARGS is split on purpose
+if ! cmake -S "$SOURCE_DIR" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
+        -DVIM4J_BUILD_TESTS=OFF -DVIM4J_BUILD_BENCH=OFF ${VIM4J_CMAKE_ARGS:-} >"$BUILD_DIR/vim4j-configure.log" 2>&1; then
+    cat "$BUILD_DIR/vim4j-configure.log" >&2
+    echo "vim4j: native library: CMake configure failed (log: $BUILD_DIR/vim4j-configure.log)" >&2
+    exit 1
+fi
+if ! cmake --build "$BUILD_DIR" --target vim4j -j "${VIM4J_NATIVE_JOBS:-2}"; then
+    echo "vim4j: native library: build failed" >&2
+    exit 1
+fi
+
+LIB=$BUILD_DIR/libvim4j.so
+[ -f "$LIB" ] || { echo "vim4j: native library: $LIB was not produced" >&2; exit 1; }
+cp -f "$LIB" "$OUTPUT_DIR/libvim4j.so.tmp" && mv -f "$OUTPUT_DIR/libvim4j.so.tmp" "$OUTPUT_DIR/libvim4j.so" || exit 1
+
+os=$(uname -s | tr '[:upper:]' '[:lower:]')
+arch=$(uname -m)
+case "$arch" in
+    x86_64|amd64) arch=x86_64; tiers=portable,avx2,avx512 ;;
+    *) tiers=portable ;;
+esac
+abi=$(sed -n 's/^#define VIM4J_ABI_VERSION \([0-9][0-9]*\).*/\1/p' "$SOURCE_DIR/include/vim4j.h")
+{
+    echo "# written by cmake/build-native.sh"
+    echo "version=0.1.0"
+    echo "abi=${abi:-1}"
+    echo "isa.tiers=$tiers"
+    echo "os=$os"
+    echo "arch=$arch"
+} >"$OUTPUT_DIR/vim4j-native.properties" || exit 1
+echo "vim4j: native library built: $OUTPUT_DIR/libvim4j.so (tiers $tiers)"

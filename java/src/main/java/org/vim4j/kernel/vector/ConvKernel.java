@@ -1,0 +1,129 @@
+package org.vim4j.kernel.vector;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static org.vim4j.kernel.vector.VectorLanes.F;
+import static org.vim4j.kernel.vector.VectorLanes.LANES;
+import static org.vim4j.kernel.vector.VectorLanes.ORDER;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+
+import org.vim4j.kernel.KernelThreads;
+import org.vim4j.kernel.ParallelTask;
+
+/**
+ * Depthwise causal conv1d + bias + SiLU, vectorised across channels (a vector is LANES consecutive
+ * channels of one token, so loads are contiguous in the token-major layout). The per-channel taps
+ * {@code w[e*K + k]} are strided in memory, so each task first transposes its block's taps into a
+ * thread-local {@code K x LANES} array. The reverse direction reads {@code x[t + (K-1) - k]} by
+ * indexing, never a flipped copy. A task is one (sequence, channel block); channel tails are scalar.
+ */
+final class ConvKernel {
+    private ConvKernel() {
+    }
+
+    /** One call's arguments; one instance per calling thread, reused. */
+    static final class Task implements ParallelTask {
+        MemorySegment x, w, bias, out;
+        long xOff, oOff;
+        int ldx, ldo, len, channels, kernel, blocks, perBatch;
+        boolean reverse;
+
+        void run(KernelThreads threads, MemorySegment x, long xOff, int ldx, MemorySegment w, MemorySegment bias,
+                MemorySegment out, long oOff, int ldo, int batch, int len, int channels, int kernel, boolean reverse) {
+            if (batch <= 0 || len <= 0 || channels <= 0) {
+                return;
+            }
+            this.x = x;
+            this.xOff = xOff;
+            this.ldx = ldx;
+            this.w = w;
+            this.bias = bias;
+            this.out = out;
+            this.oOff = oOff;
+            this.ldo = ldo;
+            this.len = len;
+            this.channels = channels;
+            this.kernel = kernel;
+            this.reverse = reverse;
+            blocks = channels / LANES;
+            perBatch = blocks + (channels % LANES == 0 ? 0 : 1);
+            try {
+                boolean shared = Confinement.shareable(x) && Confinement.shareable(w) && Confinement.shareable(bias)
+                        && Confinement.shareable(out);
+                Parallel.run(shared ? threads : null, this, batch * perBatch);
+            } finally {
+                this.x = this.w = this.bias = this.out = null;
+            }
+        }
+
+        @Override
+        public void run(int index) {
+            int b = index / perBatch, blk = index % perBatch;
+            if (blk < blocks) {
+                vectorBlock(b, blk * LANES);
+            } else {
+                scalarTail(b, blocks * LANES);
+            }
+        }
+
+        /** One (sequence, channel block): transpose its taps, then convolve. */
+        private void vectorBlock(int b, int e0) {
+            int kn = kernel, n = len;
+            float[] taps = Scratch.get().taps(kn * LANES);
+            for (int k = 0; k < kn; k++) {
+                for (int j = 0; j < LANES; j++) {
+                    taps[k * LANES + j] = w.getAtIndex(JAVA_FLOAT_UNALIGNED, (long) (e0 + j) * kn + k);
+                }
+            }
+            convolve(taps, e0, (xOff + (long) b * n * ldx + e0) * Float.BYTES, (oOff + (long) b * n * ldo + e0) * Float.BYTES);
+        }
+
+        /**
+         * The time loop, kept small and in one piece on purpose. Splitting off the first/last K-1 steps into
+         * their own loop made that loop's SiLU a lukewarm call site that C2 sometimes declined to inline, and
+         * the exp inside then boxed vectors (hundreds of KB per call, depending on compile order). Here the
+         * tap bounds test is a well-predicted branch.
+         */
+        private void convolve(float[] taps, int e0, long xb, long ob) {
+            // Fields copied to locals: C2 must assume a store to a segment may change a field, so fields read
+            // in the loop would be reloaded (and their segment class re-checked) on every iteration.
+            MemorySegment xs = x, os = out;
+            int kn = kernel, n = len;
+            long xRow = (long) ldx * Float.BYTES, oRow = (long) ldo * Float.BYTES;
+            // Tap k reads (K-1-k) steps back in scan order: x[t - (K-1-k)] forward, x[t + (K-1-k)] reverse.
+            int dir = reverse ? 1 : -1;
+            FloatVector bv = FloatVector.fromMemorySegment(F, bias, (long) e0 * Float.BYTES, ORDER);
+            for (int t = 0; t < n; t++) {
+                FloatVector acc = bv;
+                int src = t + dir * (kn - 1);
+                for (int k = 0; k < kn; k++, src -= dir) {
+                    if (src >= 0 && src < n) {
+                        acc = FloatVector.fromMemorySegment(F, xs, xb + src * xRow, ORDER)
+                                .fma(FloatVector.fromArray(F, taps, k * LANES), acc);
+                    }
+                }
+                VectorMath.silu(acc).intoMemorySegment(os, ob + t * oRow, ORDER);
+            }
+        }
+
+        private void scalarTail(int b, int e0) {
+            long xs = xOff + (long) b * len * ldx, os = oOff + (long) b * len * ldo;
+            int back = reverse ? -1 : 1;
+            for (int t = 0; t < len; t++) {
+                for (int e = e0; e < channels; e++) {
+                    float acc = bias.getAtIndex(JAVA_FLOAT_UNALIGNED, e);
+                    for (int k = 0; k < kernel; k++) {
+                        int src = t - back * (kernel - 1 - k);
+                        if (src >= 0 && src < len) {
+                            acc += w.getAtIndex(JAVA_FLOAT_UNALIGNED, (long) e * kernel + k)
+                                    * x.getAtIndex(JAVA_FLOAT_UNALIGNED, xs + (long) src * ldx + e);
+                        }
+                    }
+                    out.setAtIndex(JAVA_FLOAT_UNALIGNED, os + (long) t * ldo + e, VectorMath.silu(acc));
+                }
+            }
+        }
+    }
+}

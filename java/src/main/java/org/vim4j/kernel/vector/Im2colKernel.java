@@ -1,0 +1,80 @@
+package org.vim4j.kernel.vector;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static org.vim4j.kernel.vector.VectorLanes.F;
+import static org.vim4j.kernel.vector.VectorLanes.LANES;
+import static org.vim4j.kernel.vector.VectorLanes.ORDER;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+
+import org.vim4j.kernel.KernelThreads;
+import org.vim4j.kernel.ParallelTask;
+
+/**
+ * Patch extraction for the patch-embedding conv: each (patch, channel, ky) is a run of {@code patch}
+ * contiguous floats in the image row, copied with vectors (16 floats = one 512-bit vector for Vim's
+ * 16x16 patches). One task per row of the patch grid.
+ */
+final class Im2colKernel {
+    private Im2colKernel() {
+    }
+
+    /** One call's arguments; one instance per calling thread, reused. */
+    static final class Task implements ParallelTask {
+        MemorySegment image, out;
+        long iOff, oOff;
+        int channels, height, width, patch, stride, gw;
+
+        void run(KernelThreads threads, MemorySegment image, long iOff, int channels, int height, int width, int patch,
+                int stride, MemorySegment out, long oOff) {
+            int gh = (height - patch) / stride + 1;
+            gw = (width - patch) / stride + 1;
+            if (gh <= 0 || gw <= 0 || channels <= 0) {
+                return;
+            }
+            this.image = image;
+            this.iOff = iOff;
+            this.channels = channels;
+            this.height = height;
+            this.width = width;
+            this.patch = patch;
+            this.stride = stride;
+            this.out = out;
+            this.oOff = oOff;
+            try {
+                Parallel.run(Confinement.shareable(image) && Confinement.shareable(out) ? threads : null, this, gh);
+            } finally {
+                this.image = this.out = null;
+            }
+        }
+
+        @Override
+        public void run(int py) {
+            MemorySegment image = this.image, out = this.out; // locals: C2 reloads fields after every store
+            int channels = this.channels, patch = this.patch, height = this.height, width = this.width;
+            long cols = (long) channels * patch * patch;
+            int bound = patch - patch % LANES;
+            for (int px = 0; px < gw; px++) {
+                long row = oOff + ((long) py * gw + px) * cols;
+                for (int c = 0; c < channels; c++) {
+                    for (int ky = 0; ky < patch; ky++) {
+                        long src = (iOff + ((long) c * height + (long) py * stride + ky) * width + (long) px * stride)
+                                * Float.BYTES;
+                        long dst = (row + ((long) c * patch + ky) * patch) * Float.BYTES;
+                        int kx = 0;
+                        for (; kx < bound; kx += LANES) {
+                            long o = (long) kx * Float.BYTES;
+                            FloatVector.fromMemorySegment(F, image, src + o, ORDER).intoMemorySegment(out, dst + o, ORDER);
+                        }
+                        for (; kx < patch; kx++) {
+                            long o = (long) kx * Float.BYTES;
+                            out.set(JAVA_FLOAT_UNALIGNED, dst + o, image.get(JAVA_FLOAT_UNALIGNED, src + o));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

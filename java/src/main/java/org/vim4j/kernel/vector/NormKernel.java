@@ -1,0 +1,111 @@
+package org.vim4j.kernel.vector;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static org.vim4j.kernel.vector.VectorLanes.F;
+import static org.vim4j.kernel.vector.VectorLanes.LANES;
+import static org.vim4j.kernel.vector.VectorLanes.ORDER;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import org.vim4j.kernel.KernelThreads;
+import org.vim4j.kernel.ParallelTask;
+
+/**
+ * Fused residual add + RMSNorm, one row at a time: the add and the sum of squares share one pass
+ * (the row then sits in L1 for the scaling pass). Rows are split across threads only when a task gets
+ * at least {@link #MIN_FLOATS_PER_TASK} floats: below that the dispatch costs more than it saves.
+ */
+final class NormKernel {
+    static final int MIN_FLOATS_PER_TASK = 8192;
+
+    private NormKernel() {
+    }
+
+    /** One call's arguments; one instance per calling thread, reused. */
+    static final class Task implements ParallelTask {
+        MemorySegment residual, hidden, weight, out;
+        long rOff, hOff, oOff;
+        int rows, dim, rowsPerTask;
+        float eps;
+
+        void run(KernelThreads threads, MemorySegment residual, long rOff, MemorySegment hidden, long hOff,
+                MemorySegment weight, MemorySegment out, long oOff, int rows, int dim, float eps) {
+            if (rows <= 0 || dim <= 0) {
+                return;
+            }
+            this.residual = residual;
+            this.rOff = rOff;
+            this.hidden = hidden;
+            this.hOff = hOff;
+            this.weight = weight;
+            this.out = out;
+            this.oOff = oOff;
+            this.rows = rows;
+            this.dim = dim;
+            this.eps = eps;
+            int tasks = (int) Math.min(4L * threads.size(), Math.max(1L, (long) rows * dim / MIN_FLOATS_PER_TASK));
+            tasks = Math.max(1, Math.min(tasks, rows));
+            rowsPerTask = (rows + tasks - 1) / tasks;
+            try {
+                boolean shared = Confinement.shareable(residual) && Confinement.shareable(hidden)
+                        && Confinement.shareable(weight) && Confinement.shareable(out);
+                Parallel.run(shared ? threads : null, this, (rows + rowsPerTask - 1) / rowsPerTask);
+            } finally {
+                this.residual = this.hidden = this.weight = this.out = null;
+            }
+        }
+
+        @Override
+        public void run(int index) {
+            int r1 = Math.min(rows, (index + 1) * rowsPerTask);
+            for (int r = index * rowsPerTask; r < r1; r++) {
+                row((long) r * dim);
+            }
+        }
+
+        private void row(long row) {
+            // Fields copied to locals: C2 must assume a store to a segment may change a field, so fields read
+            // in the loop would be reloaded (and their segment class re-checked) on every iteration.
+            MemorySegment residual = this.residual, hidden = this.hidden, weight = this.weight, out = this.out;
+            int dim = this.dim;
+            int bound = F.loopBound(dim);
+            long rb = (rOff + row) * Float.BYTES, hb = (hOff + row) * Float.BYTES, ob = (oOff + row) * Float.BYTES;
+            FloatVector acc = FloatVector.zero(F);
+            int i = 0;
+            for (; i < bound; i += LANES) {
+                long o = (long) i * Float.BYTES;
+                FloatVector v = FloatVector.fromMemorySegment(F, residual, rb + o, ORDER);
+                if (hidden != null) {
+                    v = v.add(FloatVector.fromMemorySegment(F, hidden, hb + o, ORDER));
+                    v.intoMemorySegment(residual, rb + o, ORDER);
+                }
+                acc = v.fma(v, acc);
+            }
+            float sumSq = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < dim; i++) {
+                long o = (long) i * Float.BYTES;
+                float v = residual.get(JAVA_FLOAT_UNALIGNED, rb + o);
+                if (hidden != null) {
+                    v += hidden.get(JAVA_FLOAT_UNALIGNED, hb + o);
+                    residual.set(JAVA_FLOAT_UNALIGNED, rb + o, v);
+                }
+                sumSq += v * v;
+            }
+            float inv = (float) (1.0 / Math.sqrt(sumSq / dim + eps));
+            i = 0;
+            for (; i < bound; i += LANES) {
+                long o = (long) i * Float.BYTES;
+                FloatVector.fromMemorySegment(F, residual, rb + o, ORDER).mul(inv)
+                        .mul(FloatVector.fromMemorySegment(F, weight, o, ORDER))
+                        .intoMemorySegment(out, ob + o, ORDER);
+            }
+            for (; i < dim; i++) {
+                long o = (long) i * Float.BYTES;
+                out.set(JAVA_FLOAT_UNALIGNED, ob + o, residual.get(JAVA_FLOAT_UNALIGNED, rb + o) * inv * weight.get(JAVA_FLOAT_UNALIGNED, o));
+            }
+        }
+    }
+}

@@ -1,0 +1,289 @@
+package org.vim4j.kernel.vector;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static org.vim4j.kernel.vector.VectorLanes.F;
+import static org.vim4j.kernel.vector.VectorLanes.LANES;
+import static org.vim4j.kernel.vector.VectorLanes.ORDER;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import jdk.incubator.vector.FloatVector;
+
+import org.vim4j.kernel.KernelThreads;
+import org.vim4j.kernel.ParallelTask;
+
+/**
+ * The fused selective scan (vim-spec.md §2.2), vectorised across channels: one vector holds
+ * {@code LANES} consecutive channels, which are independent recurrences sharing B[t, n] and C[t, n]
+ * (so those are scalar broadcasts). A task owns one sequence and {@link #GROUP} channel vectors and walks
+ * time once; the (batch, channels, len, states) tensors of the math are never materialised.
+ *
+ * <p>Time is processed in chunks of {@link #CHUNK} steps, in three passes over per-thread scratch that
+ * stays in L1: (1) dt = softplus(delta + bias) and dt*u, (2) the recurrence, (3) D skip, SiLU(z) gate,
+ * scale and store. The passes are separate on purpose: fused into one loop, the method exceeded C2's
+ * inlining budget, the exp polynomial stayed a call and vectors were boxed (measured 6x slower and
+ * hundreds of MB allocated per forward). The recurrence keeps h in a small {@code float[]} (states x
+ * width) and loops over states instead of unrolling them into registers, for the same reason (an
+ * unrolled 16-state body boxed vectors, machine-limits.md §4). Its exp is {@link VectorMath#exp2NonPositive}
+ * with log2(e) folded into A once per task. Channels past the last full vector run a scalar loop. The
+ * reverse direction indexes t = len-1-step; no flipped copy is made.
+ */
+final class ScanKernel {
+    /** Time steps staged per pass: 3 * 64 * LANES floats = 12 KiB at 512-bit, comfortably L1. */
+    static final int CHUNK = 64;
+    /** Channel vectors per task and per recurrence step (see {@link Task#recur2}). */
+    static final int GROUP = 2;
+
+    private ScanKernel() {
+    }
+
+    /** One call's arguments; one instance per calling thread, reused. */
+    static final class Task implements ParallelTask {
+        MemorySegment u, delta, aT, bc, dSkip, deltaBias, z, out;
+        long uOff, dOff, bOff, cOff, zOff, oOff;
+        int ldu, ldd, ldbc, ldz, ldo, len, channels, states, blocks, perBatch;
+        boolean reverse, accumulate;
+        float outScale;
+
+        void run(KernelThreads threads, MemorySegment u, long uOff, int ldu, MemorySegment delta, long dOff, int ldd,
+                MemorySegment aT, MemorySegment bc, long bOff, long cOff, int ldbc, MemorySegment dSkip,
+                MemorySegment deltaBias, MemorySegment z, long zOff, int ldz, MemorySegment out, long oOff, int ldo,
+                int batch, int len, int channels, int states, boolean reverse, float outScale, boolean accumulate) {
+            if (batch <= 0 || len <= 0 || channels <= 0) {
+                return;
+            }
+            this.u = u;
+            this.uOff = uOff;
+            this.ldu = ldu;
+            this.delta = delta;
+            this.dOff = dOff;
+            this.ldd = ldd;
+            this.aT = aT;
+            this.bc = bc;
+            this.bOff = bOff;
+            this.cOff = cOff;
+            this.ldbc = ldbc;
+            this.dSkip = dSkip;
+            this.deltaBias = deltaBias;
+            this.z = z;
+            this.zOff = zOff;
+            this.ldz = ldz;
+            this.out = out;
+            this.oOff = oOff;
+            this.ldo = ldo;
+            this.len = len;
+            this.channels = channels;
+            this.states = states;
+            this.reverse = reverse;
+            this.outScale = outScale;
+            this.accumulate = accumulate;
+            blocks = channels / LANES;
+            perBatch = (blocks + GROUP - 1) / GROUP + (channels % LANES == 0 ? 0 : 1);
+            try {
+                boolean shared = Confinement.shareable(u) && Confinement.shareable(delta) && Confinement.shareable(aT)
+                        && Confinement.shareable(bc) && Confinement.shareable(dSkip) && Confinement.shareable(deltaBias)
+                        && Confinement.shareable(z) && Confinement.shareable(out);
+                Parallel.run(shared ? threads : null, this, batch * perBatch);
+            } finally {
+                this.u = this.delta = this.aT = this.bc = this.dSkip = this.deltaBias = this.z = this.out = null;
+            }
+        }
+
+        @Override
+        public void run(int index) {
+            int b = index / perBatch, g = index % perBatch;
+            int blk = g * GROUP;
+            if (blk < blocks) {
+                vectorGroup(b, blk * LANES, Math.min(GROUP, blocks - blk));
+            } else {
+                scalarTail(b, blocks * LANES);
+            }
+        }
+
+        /** Channels [e0, e0 + w*LANES) of sequence b, w = 1 or 2 vectors side by side. */
+        private void vectorGroup(int b, int e0, int w) {
+            Scratch s = Scratch.get();
+            int width = w * LANES;
+            float[] h = s.states(states * width);
+            float[] rate = s.stateRates(states * width);
+            float[] st = s.steps(3 * CHUNK * width);
+            for (int n = 0; n < states; n++) {
+                for (int j = 0; j < w; j++) {
+                    FloatVector.fromMemorySegment(F, aT, ((long) n * channels + e0 + j * LANES) * Float.BYTES, ORDER)
+                            .mul(VectorMath.LOG2E).intoArray(rate, n * width + j * LANES);
+                }
+            }
+            Arrays.fill(h, 0, states * width, 0f);
+            long seq = (long) b * len;
+            // The passes are separate compiled methods, so no vector crosses their boundaries (it would be boxed).
+            for (int s0 = 0; s0 < len; s0 += CHUNK) {
+                int cn = Math.min(CHUNK, len - s0);
+                stage(st, seq, s0, cn, e0, w);
+                if (w == 2) {
+                    recur2(st, h, rate, seq, s0, cn);
+                } else {
+                    recur1(st, h, rate, seq, s0, cn);
+                }
+                gate(st, seq, s0, cn, e0, w);
+            }
+        }
+
+        private long time(int step) {
+            return reverse ? len - 1 - step : step;
+        }
+
+        /** Row of step s0 of sequence seq; later steps add {@link #dir()} per step. */
+        private long firstRow(long seq, int s0) {
+            return seq + time(s0);
+        }
+
+        private int dir() {
+            return reverse ? -1 : 1;
+        }
+
+        /** Pass 1: dt and dt*u of steps [s0, s0+cn); st holds [dt | dt*u | y] blocks of CHUNK x width floats. */
+        private void stage(float[] st, long seq, int s0, int cn, int e0, int w) {
+            long t0 = firstRow(seq, s0);
+            int dt1r = dir();
+            // Fields copied to locals: C2 must assume a store may change a field, so fields read in the loop
+            // would be reloaded (and their segment class re-checked) on every iteration.
+            MemorySegment us = u, ds = delta;
+            long uo = uOff, dofs = dOff;
+            int lu = ldu, ld = ldd;
+            int width = w * LANES;
+            for (int j = 0; j < w; j++) {
+                int e = e0 + j * LANES;
+                FloatVector dBias = FloatVector.fromMemorySegment(F, deltaBias, (long) e * Float.BYTES, ORDER);
+                for (int i = 0; i < cn; i++) {
+                    long t = t0 + (long) i * dt1r;
+                    FloatVector uv = FloatVector.fromMemorySegment(F, us, (uo + t * lu + e) * Float.BYTES, ORDER);
+                    FloatVector dv = FloatVector.fromMemorySegment(F, ds, (dofs + t * ld + e) * Float.BYTES, ORDER);
+                    FloatVector dt = VectorMath.softplus(dv.add(dBias));
+                    dt.intoArray(st, i * width + j * LANES);
+                    dt.mul(uv).intoArray(st, (CHUNK + i) * width + j * LANES);
+                }
+            }
+        }
+
+        /**
+         * Pass 2, the hot loop, one vector of channels: {@code h_n = 2^(dt * A_n log2e) * h_n + dt*u * B_n;
+         * y = sum_n C_n h_n} into the y block of st.
+         */
+        private void recur1(float[] st, float[] h, float[] rate, long seq, int s0, int cn) {
+            long t0 = firstRow(seq, s0);
+            int dt1r = dir();
+            MemorySegment bcs = bc; // locals: see stage()
+            int ns = states, lbc = ldbc;
+            long bo = bOff, co = cOff;
+            for (int i = 0; i < cn; i++) {
+                long t = t0 + (long) i * dt1r;
+                long bRow = (bo + t * lbc) * Float.BYTES, cRow = (co + t * lbc) * Float.BYTES;
+                FloatVector dt = FloatVector.fromArray(F, st, i * LANES);
+                FloatVector du = FloatVector.fromArray(F, st, (CHUNK + i) * LANES);
+                FloatVector y = FloatVector.zero(F);
+                for (int n = 0; n < ns; n++) {
+                    int o = n * LANES;
+                    FloatVector dA = VectorMath.exp2NonPositive(dt.mul(FloatVector.fromArray(F, rate, o)));
+                    FloatVector bn = FloatVector.broadcast(F, bcs.get(JAVA_FLOAT_UNALIGNED, bRow + (long) n * Float.BYTES));
+                    FloatVector hn = du.fma(bn, FloatVector.fromArray(F, h, o).mul(dA));
+                    hn.intoArray(h, o);
+                    y = hn.fma(FloatVector.broadcast(F, bcs.get(JAVA_FLOAT_UNALIGNED, cRow + (long) n * Float.BYTES)), y);
+                }
+                y.intoArray(st, (2 * CHUNK + i) * LANES);
+            }
+        }
+
+        /**
+         * Pass 2 for two vectors of channels side by side: each B_n, C_n broadcast and each loop step now
+         * feeds two independent exp/update chains, which halves that overhead and gives the core twice the
+         * independent work to overlap.
+         */
+        private void recur2(float[] st, float[] h, float[] rate, long seq, int s0, int cn) {
+            long t0 = firstRow(seq, s0);
+            int dt1r = dir();
+            MemorySegment bcs = bc; // locals: see stage()
+            int ns = states, lbc = ldbc;
+            long bo = bOff, co = cOff;
+            for (int i = 0; i < cn; i++) {
+                long t = t0 + (long) i * dt1r;
+                long bRow = (bo + t * lbc) * Float.BYTES, cRow = (co + t * lbc) * Float.BYTES;
+                int o0 = 2 * i * LANES;
+                FloatVector dt0 = FloatVector.fromArray(F, st, o0);
+                FloatVector dt1 = FloatVector.fromArray(F, st, o0 + LANES);
+                FloatVector du0 = FloatVector.fromArray(F, st, 2 * CHUNK * LANES + o0);
+                FloatVector du1 = FloatVector.fromArray(F, st, 2 * CHUNK * LANES + o0 + LANES);
+                FloatVector y0 = FloatVector.zero(F);
+                FloatVector y1 = y0;
+                for (int n = 0; n < ns; n++) {
+                    int o = 2 * n * LANES;
+                    FloatVector bn = FloatVector.broadcast(F, bcs.get(JAVA_FLOAT_UNALIGNED, bRow + (long) n * Float.BYTES));
+                    FloatVector cn0 = FloatVector.broadcast(F, bcs.get(JAVA_FLOAT_UNALIGNED, cRow + (long) n * Float.BYTES));
+                    FloatVector a0 = VectorMath.exp2NonPositive(dt0.mul(FloatVector.fromArray(F, rate, o)));
+                    FloatVector a1 = VectorMath.exp2NonPositive(dt1.mul(FloatVector.fromArray(F, rate, o + LANES)));
+                    FloatVector h0 = du0.fma(bn, FloatVector.fromArray(F, h, o).mul(a0));
+                    FloatVector h1 = du1.fma(bn, FloatVector.fromArray(F, h, o + LANES).mul(a1));
+                    h0.intoArray(h, o);
+                    h1.intoArray(h, o + LANES);
+                    y0 = h0.fma(cn0, y0);
+                    y1 = h1.fma(cn0, y1);
+                }
+                y0.intoArray(st, 4 * CHUNK * LANES + o0);
+                y1.intoArray(st, 4 * CHUNK * LANES + o0 + LANES);
+            }
+        }
+
+        /** Pass 3: out = [out +] outScale * (y + D*u) * silu(z). */
+        private void gate(float[] st, long seq, int s0, int cn, int e0, int w) {
+            long t0 = firstRow(seq, s0);
+            int dt1r = dir();
+            MemorySegment us = u, zs = z, os = out; // locals, as in stage()
+            long uo = uOff, zo = zOff, oo = oOff;
+            int lu = ldu, lz = ldz, lo = ldo;
+            boolean acc = accumulate;
+            float scale = outScale;
+            int width = w * LANES;
+            for (int j = 0; j < w; j++) {
+                int e = e0 + j * LANES;
+                FloatVector dSk = FloatVector.fromMemorySegment(F, dSkip, (long) e * Float.BYTES, ORDER);
+                for (int i = 0; i < cn; i++) {
+                    long t = t0 + (long) i * dt1r;
+                    FloatVector uv = FloatVector.fromMemorySegment(F, us, (uo + t * lu + e) * Float.BYTES, ORDER);
+                    FloatVector zv = FloatVector.fromMemorySegment(F, zs, (zo + t * lz + e) * Float.BYTES, ORDER);
+                    FloatVector y = FloatVector.fromArray(F, st, (2 * CHUNK + i) * width + j * LANES).add(dSk.mul(uv));
+                    FloatVector g = y.mul(scale).mul(VectorMath.silu(zv));
+                    long o = (oo + t * lo + e) * Float.BYTES;
+                    if (acc) {
+                        g = g.add(FloatVector.fromMemorySegment(F, os, o, ORDER));
+                    }
+                    g.intoMemorySegment(os, o, ORDER);
+                }
+            }
+        }
+
+        /** Channels [e0, channels) of sequence b, one at a time (only when channels % LANES != 0). */
+        private void scalarTail(int b, int e0) {
+            float[] h = Scratch.get().states(states);
+            long seq = (long) b * len;
+            for (int e = e0; e < channels; e++) {
+                Arrays.fill(h, 0, states, 0f);
+                float db = deltaBias.getAtIndex(JAVA_FLOAT_UNALIGNED, e), ds = dSkip.getAtIndex(JAVA_FLOAT_UNALIGNED, e);
+                for (int step = 0; step < len; step++) {
+                    long t = seq + time(step);
+                    float uu = u.getAtIndex(JAVA_FLOAT_UNALIGNED, uOff + t * ldu + e);
+                    float dt = VectorMath.softplus(delta.getAtIndex(JAVA_FLOAT_UNALIGNED, dOff + t * ldd + e) + db);
+                    float du = dt * uu;
+                    float y = 0f;
+                    for (int n = 0; n < states; n++) {
+                        float dA = (float) Math.exp(dt * aT.getAtIndex(JAVA_FLOAT_UNALIGNED, (long) n * channels + e));
+                        h[n] = dA * h[n] + du * bc.getAtIndex(JAVA_FLOAT_UNALIGNED, bOff + t * ldbc + n);
+                        y += bc.getAtIndex(JAVA_FLOAT_UNALIGNED, cOff + t * ldbc + n) * h[n];
+                    }
+                    float g = outScale * (y + ds * uu) * VectorMath.silu(z.getAtIndex(JAVA_FLOAT_UNALIGNED, zOff + t * ldz + e));
+                    long o = oOff + t * ldo + e;
+                    out.setAtIndex(JAVA_FLOAT_UNALIGNED, o, accumulate ? out.getAtIndex(JAVA_FLOAT_UNALIGNED, o) + g : g);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package org.vim4j.kernel.vector;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Per-thread working memory of the kernels (packed A panels, scan states and staging rows).
+ *
+ * <p>Every pool worker and every calling thread owns one, grown on first use and then reused, so a
+ * forward pass allocates nothing in steady state and threads never share a cache line of scratch.
+ * Arrays are on-heap {@code float[]}: C2 eliminates their bounds checks in counted loops, and they live
+ * as long as their thread.
+ */
+final class Scratch {
+    private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
+
+    private float[] packA = new float[0];
+    private float[] states = new float[0];
+    private float[] stateRates = new float[0];
+    private float[] steps = new float[0];
+    private float[] taps = new float[0];
+    private MemorySegment tile;
+
+    private Scratch() {
+    }
+
+    static Scratch get() {
+        return LOCAL.get();
+    }
+
+    /** Packed rows of A for the GEMM. */
+    float[] packA(int n) {
+        if (packA.length < n) {
+            packA = new float[n];
+        }
+        return packA;
+    }
+
+    /**
+     * The GEMM's edge tile, one microkernel's accumulators ({@code 6 x 2} or {@code 4 x 3} vectors). Native
+     * memory like the activations, so the microkernel's C accesses see a single segment class.
+     */
+    MemorySegment tile() {
+        if (tile == null) {
+            tile = Arena.ofAuto().allocate((long) GemmKernel.TILE_VECTORS * VectorLanes.BYTES, 64);
+        }
+        return tile;
+    }
+
+    /** The scan's hidden state h, {@code states * LANES}. */
+    float[] states(int n) {
+        if (states.length < n) {
+            states = new float[n];
+        }
+        return states;
+    }
+
+    /** The scan's A * log2(e) for one channel block, {@code states * LANES}. */
+    float[] stateRates(int n) {
+        if (stateRates.length < n) {
+            stateRates = new float[n];
+        }
+        return stateRates;
+    }
+
+    /** Per-step staging (dt, dt*u, y) of one scan chunk. */
+    float[] steps(int n) {
+        if (steps.length < n) {
+            steps = new float[n];
+        }
+        return steps;
+    }
+
+    /** Conv taps of one channel block, transposed to {@code kernel * LANES}. */
+    float[] taps(int n) {
+        if (taps.length < n) {
+            taps = new float[n];
+        }
+        return taps;
+    }
+}

@@ -1,0 +1,129 @@
+package org.vim4j.kernel.vector;
+
+import static org.vim4j.kernel.vector.VectorLanes.F;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Vector transcendentals for the kernels (exp2, SiLU, softplus), written with plain vector arithmetic, and
+ * scalar twins for channel tails.
+ *
+ * <p>Why not {@code lanewise(EXP)} / {@code LOG1P}: those are calls into SVML stubs, and a call makes C2
+ * spill every live vector register around it. In the scan's innermost loop that measured 2x slower
+ * (machine-limits.md §4), and even once per (token, channel) in the scan's other passes the SVML exp +
+ * log1p + exp cost 7 ms of a 23 ms Vim-Tiny scan budget; these inline versions cost a fraction of that.
+ * Every method is small so C2 always inlines it (a vector that crosses a non-inlined call is boxed).
+ *
+ * <p>Accuracy: exp2 about 2e-7 relative; softplus and SiLU about 3e-7 relative (VectorMathTest).
+ */
+final class VectorMath {
+    /** 1.5 * 2^23: adding it rounds a float of magnitude < 2^22 to the nearest integer. */
+    private static final float ROUND_MAGIC = 12582912f;
+    /** Clamp range of exp2: p * 2^k must stay a normal float for the exponent trick. */
+    private static final int EXP2_MIN_BITS = Float.floatToRawIntBits(-125f);
+    private static final int EXP2_MAX_BITS = Float.floatToRawIntBits(126f);
+    // Minimax fit (relative error, weighted by 1/2^f) of 2^f on [-0.5, 0.5] with the constant term fixed
+    // at 1, computed for this project: approximation error 9.1e-8, about 2e-7 after fp32 rounding.
+    private static final float P1 = 0.6931470036506653f;
+    private static final float P2 = 0.24022242426872253f;
+    private static final float P3 = 0.05550733581185341f;
+    private static final float P4 = 0.009671512991189957f;
+    private static final float P5 = 0.001326472731307149f;
+
+    static final float LOG2E = 1.4426950408889634f;
+    static final float SOFTPLUS_THRESHOLD = 20f;
+    private static final float LN2 = 0.6931471805599453f;
+    private static final float SQRT2_MINUS_1 = 0.41421356f;
+
+    private VectorMath() {
+    }
+
+    /**
+     * {@code 2^x} for {@code x <= 0} (callers fold log2(e) into their operand, so {@code exp(y) = 2^(y*log2e)}).
+     *
+     * <p>The clamp to {@code x >= -125} (results below 2^-125 come out as about 2^-125, far below anything
+     * that matters next to fp32 state) is an unsigned integer min on the bit patterns: for negative floats a
+     * larger magnitude is a larger unsigned pattern, so {@code umin(bits(x), bits(-125))} is the clamp in one
+     * {@code vpminud}. {@code FloatVector.max} would compile to six instructions because it must honour
+     * Java's NaN and -0.0 rules. Non-negative x (never passed by the scan) sort below every negative
+     * pattern, pass unclamped, and still give 2^x up to x = 127.
+     */
+    static FloatVector exp2NonPositive(FloatVector x) {
+        return exp2Core(x.reinterpretAsInts().lanewise(VectorOperators.UMIN, EXP2_MIN_BITS).reinterpretAsFloats());
+    }
+
+    /** {@code 2^x} for any x, clamped to [2^-125, 2^126]: the unsigned min clamps negatives, a signed min positives. */
+    static FloatVector exp2(FloatVector x) {
+        IntVector b = x.reinterpretAsInts().lanewise(VectorOperators.UMIN, EXP2_MIN_BITS);
+        return exp2Core(b.lanewise(VectorOperators.MIN, EXP2_MAX_BITS).reinterpretAsFloats());
+    }
+
+    /**
+     * 2^x for x in [-125, 126]: round to nearest with the magic-number add, a degree-5 polynomial on the
+     * fraction in [-0.5, 0.5], and the integer part added straight into the exponent bits. About 11 ops.
+     */
+    private static FloatVector exp2Core(FloatVector x) {
+        FloatVector t = x.add(ROUND_MAGIC);
+        FloatVector f = x.sub(t.sub(ROUND_MAGIC));
+        FloatVector p = f.fma(P5, P4);
+        p = p.fma(f, FloatVector.broadcast(F, P3));
+        p = p.fma(f, FloatVector.broadcast(F, P2));
+        p = p.fma(f, FloatVector.broadcast(F, P1));
+        p = p.fma(f, FloatVector.broadcast(F, 1f));
+        // t's low mantissa bits hold round(x); shifting left by 23 drops the magic number's bits and leaves
+        // round(x) << 23 (two's complement), which added to p's bits scales p by 2^round(x).
+        return p.reinterpretAsInts().add(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats();
+    }
+
+    /** Scalar twin of {@link #exp2NonPositive}, for checking the polynomial. */
+    static float exp2NonPositive(float x) {
+        int b = Float.floatToRawIntBits(x);
+        float xc = Float.intBitsToFloat(Integer.compareUnsigned(b, EXP2_MIN_BITS) < 0 ? b : EXP2_MIN_BITS);
+        float t = xc + ROUND_MAGIC;
+        float f = xc - (t - ROUND_MAGIC);
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(f, P5, P4), f, P3), f, P2), f, P1), f, 1f);
+        return Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(t) << 23));
+    }
+
+    /** {@code v * sigmoid(v) = v / (1 + 2^(-v log2e))}. */
+    static FloatVector silu(FloatVector v) {
+        return v.div(exp2(v.mul(-LOG2E)).add(1f));
+    }
+
+    /**
+     * {@code log1p(e^v)} (Mamba's threshold at 20 needs no test: above it this formula already rounds to v).
+     * Evaluated as {@code max(v, 0) + log1p(q)} with {@code q = e^-|v|} in (0, 1], so exp never overflows.
+     * log1p(q) uses no {@code 1 + q} (which would lose q's low bits when q is small): for q <= sqrt2-1 it is
+     * log1p(f) with f = q; above, ln2 + log1p(f) with f = (q - 1)/2, so f is in [-0.293, 0.414]. Then
+     * {@code log1p(f) = 2 atanh(s)}, {@code s = f / (2 + f)}, |s| <= 0.172, a short odd series in s.
+     */
+    static FloatVector softplus(FloatVector v) {
+        FloatVector q = exp2NonPositive(v.abs().mul(-LOG2E));
+        VectorMask<Float> big = q.compare(VectorOperators.GT, SQRT2_MINUS_1);
+        FloatVector f = q.blend(q.sub(1f).mul(0.5f), big);
+        FloatVector s = f.div(f.add(2f));
+        FloatVector s2 = s.mul(s);
+        // 2 atanh(s) = 2s (1 + s^2/3 + s^4/5 + s^6/7 + s^8/9); truncation error < 3e-9 relative for |s| <= 0.172
+        FloatVector p = s2.fma(1f / 9f, 1f / 7f);
+        p = p.fma(s2, FloatVector.broadcast(F, 1f / 5f));
+        p = p.fma(s2, FloatVector.broadcast(F, 1f / 3f));
+        p = p.fma(s2, FloatVector.broadcast(F, 1f));
+        FloatVector k = FloatVector.zero(F).blend(LN2, big);
+        FloatVector log1p = s.add(s).fma(p, k);
+        // max(v, 0) as a signed integer max on the bits: negative floats are negative ints (-0.0 too)
+        return v.reinterpretAsInts().max(0).reinterpretAsFloats().add(log1p);
+    }
+
+    /** Scalar SiLU for channel tails, the reference's formula. */
+    static float silu(float v) {
+        return (float) (v / (1.0 + Math.exp(-v)));
+    }
+
+    /** Scalar softplus for channel tails, the reference's formula. */
+    static float softplus(float v) {
+        return v > SOFTPLUS_THRESHOLD ? v : (float) Math.log1p(Math.exp(v));
+    }
+}

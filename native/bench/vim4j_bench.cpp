@@ -1,0 +1,237 @@
+// vim4j_bench: times libvim4j on the shapes of a Vim-Tiny forward at 224x224 (L = 197, D = 192,
+// d_inner = 384, N = 16, R = 12, K = 4, 24 layers):
+//   in_proj 197x192 -> 768, out_proj 197x384 -> 192 (and x_proj / dt_proj), the 48 selective scans of a
+//   forward (both directions) on 1 and 2 threads (channel split, as the Java side does it), and a whole
+//   24-layer stack of vim4j_mixer_forward with 1 and 2 native threads.
+// Prints min and median over repetitions.
+// Usage: vim4j_bench [seconds-per-measurement (default 1.0)] [gemm] [scan] [mixer]   (default: all)
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <thread>
+#include <time.h>
+#include <vector>
+
+#include "vim4j.h"
+
+namespace {
+
+double g_seconds = 1.0;
+
+double now() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// CPU time of the calling thread: on a shared machine it excludes the time the thread was descheduled,
+// so single-thread kernel timings stay meaningful under load.
+double thread_cpu() {
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+double process_cpu() {
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+struct Timing {
+    double min_ms, med_ms;  // wall clock
+    double cpu_min_ms;      // calling thread's CPU time
+    double proc_cpu_min_ms; // CPU time of all threads of the process
+    int reps;
+};
+
+template <class F>
+Timing time_it(F&& f) {
+    f();  // warm-up
+    std::vector<double> t, c, pc;
+    const double start = now();
+    while ((now() - start < g_seconds || t.size() < 5) && t.size() < 100000) {
+        const double p0 = process_cpu();
+        const double c0 = thread_cpu();
+        const double t0 = now();
+        f();
+        t.push_back((now() - t0) * 1e3);
+        c.push_back((thread_cpu() - c0) * 1e3);
+        pc.push_back((process_cpu() - p0) * 1e3);
+    }
+    std::sort(t.begin(), t.end());
+    std::sort(c.begin(), c.end());
+    std::sort(pc.begin(), pc.end());
+    return {t.front(), t[t.size() / 2], c.front(), pc.front(), static_cast<int>(t.size())};
+}
+
+void check(int32_t rc, const char* what) {
+    if (rc != VIM4J_OK) {
+        std::fprintf(stderr, "%s failed: %s\n", what, vim4j_last_error());
+        std::exit(1);
+    }
+}
+
+std::mt19937 g_rng(42);
+std::vector<float> randv(size_t n, float lo, float hi) {
+    std::uniform_real_distribution<float> d(lo, hi);
+    std::vector<float> v(n);
+    for (float& x : v) x = d(g_rng);
+    return v;
+}
+
+std::vector<float> packed(int n, int k, float scale) {
+    std::vector<float> w = randv(static_cast<size_t>(n) * k, -scale, scale);
+    std::vector<float> p(static_cast<size_t>(vim4j_linear_packed_size(n, k)));
+    check(vim4j_linear_pack(w.data(), n, k, p.data()), "pack");
+    return p;
+}
+
+void bench_linear(const char* name, int m, int k, int n, int lda) {
+    std::vector<float> a = randv(static_cast<size_t>(m) * lda, -1, 1);
+    std::vector<float> w = packed(n, k, 0.1f);
+    std::vector<float> c(static_cast<size_t>(m) * n);
+    Timing t = time_it([&] { check(vim4j_linear(a.data(), lda, m, w.data(), nullptr, n, k, c.data(), n), name); });
+    const double gflop = 2.0 * m * n * k * 1e-9;
+    std::printf("  %-28s wall %8.4f ms min %8.4f med | cpu %8.4f ms min | %6.1f GFLOP/s (wall min) %6.1f (cpu min)\n",
+                name, t.min_ms, t.med_ms, t.cpu_min_ms, gflop / (t.min_ms * 1e-3), gflop / (t.cpu_min_ms * 1e-3));
+}
+
+constexpr int L = 197, D = 192, E = 384, N = 16, R = 12, K = 4, DEPTH = 24, XD = R + 2 * N;
+
+struct ScanInputs {
+    std::vector<float> u, delta, a_t, xdbl, dskip, dbias, xz, y;
+    ScanInputs()
+        : u(randv(static_cast<size_t>(L) * E, -1, 1)),
+          delta(randv(static_cast<size_t>(L) * E, -4, 0)),
+          a_t(static_cast<size_t>(N) * E),
+          xdbl(randv(static_cast<size_t>(L) * XD, -1, 1)),
+          dskip(randv(E, 0.5f, 1.5f)),
+          dbias(randv(E, -4, -2)),
+          xz(randv(static_cast<size_t>(L) * 2 * E, -2, 2)),
+          y(static_cast<size_t>(L) * E) {
+        for (int n = 0; n < N; ++n)
+            for (int e = 0; e < E; ++e) a_t[static_cast<size_t>(n) * E + e] = -(n + 1.0f);
+    }
+    void scan(bool reverse, int c0, int c1) {
+        check(vim4j_selective_scan(u.data(), E, delta.data(), E, a_t.data(), xdbl.data() + R, xdbl.data() + R + N, XD,
+                                   dskip.data(), dbias.data(), xz.data() + E, 2 * E, y.data(), E, 1, L, E, N,
+                                   reverse ? 1 : 0, 0.5f, reverse ? 1 : 0, c0, c1),
+              "scan");
+    }
+};
+
+void bench_scans() {
+    ScanInputs in;
+    const double updates = 48.0 * L * E * N;
+    Timing t1 = time_it([&] {
+        for (int i = 0; i < 24; ++i) {
+            in.scan(false, 0, E);
+            in.scan(true, 0, E);
+        }
+    });
+    std::printf("  %-28s wall %8.3f ms min %8.3f med | cpu %8.3f ms min | %5.2f Gstate-updates/s (cpu min)\n",
+                "48 scans, 1 thread", t1.min_ms, t1.med_ms, t1.cpu_min_ms, updates / (t1.cpu_min_ms * 1e-3) * 1e-9);
+    // 2 threads: each takes half of the channels (Java splits channel ranges the same way)
+    Timing t2 = time_it([&] {
+        std::thread other([&] {
+            for (int i = 0; i < 24; ++i) {
+                in.scan(false, E / 2, E);
+                in.scan(true, E / 2, E);
+            }
+        });
+        for (int i = 0; i < 24; ++i) {
+            in.scan(false, 0, E / 2);
+            in.scan(true, 0, E / 2);
+        }
+        other.join();
+    });
+    std::printf("  %-28s wall %8.3f ms min %8.3f med | %5.2f Gstate-updates/s (wall min)\n", "48 scans, 2 threads (split)",
+                t2.min_ms, t2.med_ms, updates / (t2.min_ms * 1e-3) * 1e-9);
+}
+
+struct LayerW {
+    std::vector<float> in_proj, out_proj, conv_w[2], conv_b[2], x_proj[2], dt_proj[2], dt_bias[2], a_t[2], d[2];
+    LayerW() {
+        in_proj = packed(2 * E, D, 1.0f / std::sqrt(static_cast<float>(D)));
+        out_proj = packed(D, E, 1.0f / std::sqrt(static_cast<float>(E)));
+        for (int i = 0; i < 2; ++i) {
+            conv_w[i] = randv(static_cast<size_t>(E) * K, -0.5f, 0.5f);
+            conv_b[i] = randv(E, -0.1f, 0.1f);
+            x_proj[i] = packed(XD, E, 1.0f / std::sqrt(static_cast<float>(E)));
+            dt_proj[i] = packed(E, R, 1.0f / std::sqrt(static_cast<float>(R)));
+            dt_bias[i] = randv(E, -6.9f, -2.3f);
+            a_t[i].resize(static_cast<size_t>(N) * E);
+            for (int n = 0; n < N; ++n)
+                for (int e = 0; e < E; ++e) a_t[i][static_cast<size_t>(n) * E + e] = -(n + 1.0f);
+            d[i] = randv(E, 0.5f, 1.5f);
+        }
+    }
+};
+
+void bench_mixer_stack(int batch) {
+    std::vector<LayerW> layers(DEPTH);
+    const size_t rows = static_cast<size_t>(batch) * L;
+    std::vector<float> h = randv(rows * D, -1, 1), hidden(rows * D), xz(rows * 2 * E), xc(rows * E),
+                       xdbl(rows * XD), delta(rows * E), y(rows * E);
+    auto stack = [&] {
+        for (LayerW& w : layers) {
+            check(vim4j_mixer_forward(h.data(), hidden.data(), batch, L, D, E, N, R, K, w.in_proj.data(), w.out_proj.data(),
+                                      w.conv_w[0].data(), w.conv_b[0].data(), w.x_proj[0].data(), w.dt_proj[0].data(),
+                                      w.dt_bias[0].data(), w.a_t[0].data(), w.d[0].data(), w.conv_w[1].data(),
+                                      w.conv_b[1].data(), w.x_proj[1].data(), w.dt_proj[1].data(), w.dt_bias[1].data(),
+                                      w.a_t[1].data(), w.d[1].data(), xz.data(), xc.data(), xdbl.data(), delta.data(),
+                                      y.data()),
+                  "mixer");
+        }
+    };
+    // GEMM + conv flops of the 24 layers (the scan's exp/FMA work is not counted)
+    const double mac = static_cast<double>(rows) * (2.0 * E * D + D * E + 2.0 * (E * XD + R * E + E * K)) * DEPTH;
+    for (int threads = 1; threads <= 2; ++threads) {
+        vim4j_set_threads(threads);
+        Timing t = time_it(stack);
+        char label[64];
+        std::snprintf(label, sizeof(label), "24 mixers, batch %d, %d thr", batch, threads);
+        std::printf("  %-28s wall %8.3f ms min %8.3f med | cpu: caller %8.3f, all threads %8.3f ms min | %6.1f GFLOP/s"
+                    " GEMM+conv (wall min)\n",
+                    label, t.min_ms, t.med_ms, t.cpu_min_ms, t.proc_cpu_min_ms, 2.0 * mac * 1e-9 / (t.min_ms * 1e-3));
+    }
+    vim4j_set_threads(1);
+}
+
+const char* isa_name(int isa) {
+    return isa == VIM4J_ISA_AVX512 ? "avx512" : isa == VIM4J_ISA_AVX2 ? "avx2" : "portable";
+}
+
+}  // namespace
+
+bool wants(int argc, char** argv, const char* what) {
+    if (argc <= 2) return true;
+    for (int i = 2; i < argc; ++i)
+        if (std::string(argv[i]) == what) return true;
+    return false;
+}
+
+int main(int argc, char** argv) {
+    if (argc > 1) g_seconds = std::atof(argv[1]);
+    std::printf("vim4j_bench: tier %s, abi %d, %u hardware threads, %.2f s per measurement\n", isa_name(vim4j_isa()),
+                vim4j_abi_version(), std::thread::hardware_concurrency(), g_seconds);
+    if (wants(argc, argv, "gemm")) {
+        std::printf("GEMM (1 thread)\n");
+        bench_linear("in_proj  197x192 -> 768", L, D, 2 * E, D);
+        bench_linear("out_proj 197x384 -> 192", L, E, D, E);
+        bench_linear("x_proj   197x384 -> 44", L, E, XD, E);
+        bench_linear("dt_proj  197x12 -> 384", L, R, E, XD);
+    }
+    if (wants(argc, argv, "scan")) {
+        std::printf("selective scan (L=197, E=384, N=16, 24 layers x 2 directions)\n");
+        bench_scans();
+    }
+    if (wants(argc, argv, "mixer")) {
+        std::printf("mixer stack (vim4j_mixer_forward x 24 layers)\n");
+        bench_mixer_stack(1);
+    }
+    return 0;
+}

@@ -1,0 +1,7 @@
+// The avx512 tier of every kernel (see kernels_impl.h). CMake compiles this file, and only this file,
+// with the avx512 instruction-set flags (cmake/Vim4jFlags.cmake).
+#include "vim4j.h"
+#include "simd_avx512.h"
+#define VIM4J_TIER_NS avx512
+#define VIM4J_TIER_ISA VIM4J_ISA_AVX512
+#include "kernels_impl.h"
