@@ -6,12 +6,15 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.vim4j.VimException;
+import org.vim4j.kernel.nativ.NativeKernels;
+import org.vim4j.kernel.nativ.NativeLibrary;
 import org.vim4j.kernel.scalar.ScalarKernels;
 
 /**
  * Chooses the backend once per JVM and says so in one log line.
  *
  * <p>{@code -Dvim4j.backend=scalar|vector|native|cuda|auto} (default auto: the fastest available).
+ * NATIVE is available when {@link NativeLibrary} loaded {@code libvim4j.so} (its ISA tier is logged).
  * Forcing an unavailable backend is an error naming why it is unavailable. The INFO line names the
  * chosen backend, its vector width and default thread count, and why each faster backend was skipped,
  * so nobody runs the slow path without knowing.
@@ -30,7 +33,10 @@ public final class Backends {
     public static Map<BackendKind, String> unavailable() {
         Map<BackendKind, String> why = new EnumMap<>(BackendKind.class);
         why.put(BackendKind.CUDA, "the CUDA backend is not part of this build yet");
-        why.put(BackendKind.NATIVE, "the native C++ backend is not part of this build yet");
+        NativeLibrary.Status nat = NativeLibrary.status();
+        if (!nat.available()) {
+            why.put(BackendKind.NATIVE, nat.reason());
+        }
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             why.put(BackendKind.VECTOR, "module jdk.incubator.vector is not loaded (run java with --add-modules jdk.incubator.vector)");
         }
@@ -87,6 +93,8 @@ public final class Backends {
                 .append(" (").append(requested.equals("auto") ? "auto" : "forced");
         if (chosen == BackendKind.VECTOR) {
             sb.append(", ").append(org.vim4j.kernel.vector.VectorKernels.vectorBits()).append("-bit vectors");
+        } else if (chosen == BackendKind.NATIVE) {
+            sb.append(", ").append(NativeLibrary.status().isa()).append(" ISA");
         }
         sb.append(", ").append(chosen == BackendKind.SCALAR ? 1 : defaultThreads()).append(" threads)");
         for (BackendKind k : BackendKind.values()) {
@@ -124,6 +132,7 @@ public final class Backends {
         return switch (kind) {
             case SCALAR -> new ScalarKernels();
             case VECTOR -> new org.vim4j.kernel.vector.VectorKernels(threads);
+            case NATIVE -> new NativeKernels(threads);
             default -> throw new VimException("backend '" + kind.id() + "' is unavailable");
         };
     }
