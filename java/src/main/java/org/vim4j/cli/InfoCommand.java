@@ -11,7 +11,6 @@ import picocli.CommandLine.Option;
 import org.vim4j.VimModel;
 import org.vim4j.VimSession;
 import org.vim4j.io.Json;
-import org.vim4j.kernel.BackendKind;
 import org.vim4j.model.VimConfig;
 
 /** {@code vim4j info}: what a checkpoint is and what running it costs. */
@@ -27,8 +26,11 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         try (VimModel model = weights.load(); VimSession s = model.newSession()) {
             VimConfig c = model.config();
-            String vector = model.backend() == BackendKind.VECTOR
-                    ? Integer.toString(org.vim4j.kernel.vector.VectorKernels.vectorBits()) : "none";
+            String vector = switch (model.backend()) {
+                case VECTOR -> org.vim4j.kernel.vector.VectorKernels.vectorBits() + "-bit vectors";
+                case NATIVE -> org.vim4j.kernel.nativ.NativeLibrary.status().isa() + " ISA";
+                default -> "scalar";
+            };
             if (json) {
                 StringBuilder meta = new StringBuilder();
                 for (var e : new TreeMap<>(model.metadata()).entrySet()) {
@@ -37,7 +39,7 @@ final class InfoCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT,
                         "{\"weights\":%s,\"img_size\":%d,\"patch\":%d,\"stride\":%d,\"channels\":%d,\"embed_dim\":%d,"
                                 + "\"depth\":%d,\"d_state\":%d,\"d_conv\":%d,\"d_inner\":%d,\"dt_rank\":%d,\"num_classes\":%d,"
-                                + "\"tokens\":%d,\"parameters\":%d,\"backend\":\"%s\",\"vector_bits\":\"%s\",\"threads\":%d,"
+                                + "\"tokens\":%d,\"parameters\":%d,\"backend\":\"%s\",\"simd\":\"%s\",\"threads\":%d,"
                                 + "\"workspace_bytes\":%d,\"metadata\":{%s}}%n",
                         Json.quote(weights.describe()), c.imgSize(), c.patchSize(), c.stride(), c.channels(), c.embedDim(),
                         c.depth(), c.dState(), c.dConv(), c.dInner(), c.dtRank(), c.numClasses(), c.nativeTokens(),
@@ -51,7 +53,7 @@ final class InfoCommand implements Callable<Integer> {
                         c.depth(), c.embedDim(), c.dInner(), c.dState(), c.dConv(), c.dtRank());
                 System.out.printf(Locale.ROOT, "classes      %d%n", c.numClasses());
                 System.out.printf(Locale.ROOT, "parameters   %,d (%.1f MB fp32)%n", c.parameterCount(), c.parameterCount() * 4 / 1e6);
-                System.out.printf(Locale.ROOT, "backend      %s (vector bits: %s), %d threads%n", model.backend().id(), vector,
+                System.out.printf(Locale.ROOT, "backend      %s (%s), %d threads%n", model.backend().id(), vector,
                         model.threads());
                 System.out.printf(Locale.ROOT, "workspace    %,d bytes for one %dx%d image%n", s.workspaceBytes(), c.imgSize(), c.imgSize());
                 if (!model.metadata().isEmpty()) {

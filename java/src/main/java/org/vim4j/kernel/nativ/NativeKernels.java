@@ -32,7 +32,7 @@ import org.vim4j.tensor.Tensor;
  * Dispatch reuses one set of task objects per calling thread, and offset pointers come from a per-thread
  * cache of slices ({@link Slices}): steady-state calls allocate nothing on the heap.
  */
-public final class NativeKernels implements Kernels {
+public final class NativeKernels implements Kernels, org.vim4j.model.FusedMixer {
     /** Channel ranges handed to one task are multiples of this (the kernels' SIMD blocking). */
     static final int CHANNEL_BLOCK = 16;
     /** Fewest GEMM / RMSNorm rows worth a task of their own. */
