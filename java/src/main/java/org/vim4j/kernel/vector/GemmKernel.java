@@ -25,28 +25,29 @@ import org.vim4j.kernel.ParallelTask;
  * 10 % slower, B panels in a heap {@code float[]} instead of the arena no faster.) About 110 GFLOP/s on
  * one AVX-512 core for the Vim-Tiny projections.
  *
- * <p>Each call runs in two parallel phases. (1) Pack A once into the calling thread's scratch: rows
- * zero-padded to whole micro-blocks (so M tails need no special kernel) with the constant row stride
- * {@link #KC_MAX}, which lets the kernel address all its rows from one index register. (2) Compute tasks
- * of (row chunk x panel chunk) in BLIS order: per K block, per panel (KC x NR floats, kept in L1), sweep
- * the chunk's micro-blocks. Packing once per call (not per task) lets the tasks be small enough for the
- * pool's dynamic scheduling to balance 2 threads without re-packing A for every panel chunk. Tiles cut by
- * the M or N edge run the same unmasked kernel on a per-thread tile and copy the valid part, which keeps
- * masks (and their code size) out of the kernels.
+ * <p>Work is split into tasks of (row chunk x panel chunk). A task packs its rows of A, one K block at a
+ * time, into its thread's scratch: rows zero-padded to whole micro-blocks (so M tails need no special
+ * kernel) with the constant row stride {@link #KC_MAX}, which lets the kernel address all its rows from
+ * one index register. Then, BLIS order: per panel (KC x NR floats, kept in L1), sweep the chunk's
+ * micro-blocks. With 2 threads the rows are cut finely enough (12-row chunks at M = 197) for the pool's
+ * dynamic scheduling to balance; panels are split only when rows are too few (the head's M = 1), since
+ * each panel chunk re-packs its rows. (Packing all of A once per call in a separate parallel phase was
+ * measured slower on 2 threads: 110 vs 147 GFLOP/s on out_proj, from the extra dispatch and the packed
+ * copy moving between the cores.) Products too small to amortise a dispatch run on the calling thread.
+ * Tiles cut by the M or N edge run the same unmasked kernel on a per-thread tile and copy the valid
+ * part, which keeps masks (and their code size) out of the kernels.
  */
 final class GemmKernel {
     /** Accumulator vectors per microkernel (6x2 or 4x3): sizes the edge tile. */
     static final int TILE_VECTORS = 12;
     /** K block: a B panel block (KC x NR floats, 32 KiB for 2 x 512-bit) stays in the 48 KiB L1 while reused. */
     static final int KC_MAX = 256;
-    /** Micro-blocks per compute task: the rows that reuse one B panel block from L1. */
+    /** Most micro-blocks per task: the rows that reuse one B panel block from L1. */
     static final int ROW_BLOCKS = 4;
-    /** Micro-blocks per pack task. */
-    static final int PACK_BLOCKS = 8;
-    /** Micro-blocks per pack+compute round: bounds the packed copy of A for very large batches. */
-    static final int ROUND_BLOCKS = 256;
-    /** With more than one thread, aim for this many compute tasks per thread (balance vs. per-task cost). */
-    static final int TASKS_PER_THREAD = 16;
+    /** With more than one thread, aim for at least this many row tasks per thread (dynamic balancing). */
+    static final int ROW_TASKS_PER_THREAD = 8;
+    /** Below this many flops (2*M*K*N) the product runs on the calling thread: a dispatch would cost more. */
+    static final long SERIAL_FLOPS = 1L << 17;
 
     private static final long PANEL6X2_ROW_BYTES = 2L * LANES * Float.BYTES;
     private static final long PANEL4X3_ROW_BYTES = 3L * LANES * Float.BYTES;
@@ -69,15 +70,13 @@ final class GemmKernel {
         private MemorySegment c;
         private long cOff;
         private int ldc;
-        private float[] packed;
         private int mr;
         private int nr;
         private int blocks;
         private int kcStep;
+        private int rowBlocks;
         private int panelTasks;
         private int panelsPerTask;
-        /** Phase 1 as its own task object, made once with this Task (a bound method reference, not per call). */
-        private final ParallelTask packPhase = this::pack;
 
         void run(KernelThreads threads, MemorySegment a, long aOff, int lda, int m, PackedLinear w,
                 MemorySegment c, long cOff, int ldc) {
@@ -85,89 +84,57 @@ final class GemmKernel {
                 return;
             }
             this.a = a;
+            this.aOff = aOff;
             this.lda = lda;
+            this.m = m;
             this.w = w;
             this.c = c;
+            this.cOff = cOff;
             this.ldc = ldc;
             mr = rowsFor(w.vectors());
             nr = w.panelWidth();
-            int k = w.inFeatures();
+            int k = w.inFeatures(), panels = w.panelCount();
             int kBlocks = (k + KC_MAX - 1) / KC_MAX;
             kcStep = (k + kBlocks - 1) / kBlocks; // equal K blocks: no tiny last block
-            int panels = w.panelCount();
-            int roundRows = ROUND_BLOCKS * mr;
-            KernelThreads pool = Confinement.shareable(a) && Confinement.shareable(c)
-                    && Confinement.shareable(w.panels()) && Confinement.shareable(w.bias()) ? threads : null;
+            blocks = (m + mr - 1) / mr;
+            boolean parallel = threads.size() > 1 && 2L * m * k * w.outFeatures() >= SERIAL_FLOPS
+                    && Confinement.shareable(a) && Confinement.shareable(c)
+                    && Confinement.shareable(w.panels()) && Confinement.shareable(w.bias());
+            int t = parallel ? threads.size() : 1;
+            rowBlocks = Math.max(1, Math.min(ROW_BLOCKS, blocks / (ROW_TASKS_PER_THREAD * t)));
+            if (t == 1) {
+                rowBlocks = ROW_BLOCKS;
+            }
+            int rowTasks = (blocks + rowBlocks - 1) / rowBlocks;
+            int pt = t == 1 ? 1 : Math.min(panels, Math.max(1, (4 * t + rowTasks - 1) / rowTasks));
+            panelsPerTask = (panels + pt - 1) / pt;
+            panelTasks = (panels + panelsPerTask - 1) / panelsPerTask;
             try {
-                for (int r0 = 0; r0 < m; r0 += roundRows) {
-                    this.m = Math.min(roundRows, m - r0);
-                    this.aOff = aOff + (long) r0 * lda;
-                    this.cOff = cOff + (long) r0 * ldc;
-                    blocks = (this.m + mr - 1) / mr;
-                    packed = Scratch.get().packA(kBlocks * blocks * mr * KC_MAX);
-                    Parallel.run(pool, packPhase, (blocks + PACK_BLOCKS - 1) / PACK_BLOCKS);
-                    int rowTasks = (blocks + ROW_BLOCKS - 1) / ROW_BLOCKS;
-                    int pt = 1;
-                    if (pool != null && pool.size() > 1) {
-                        pt = Math.min(panels, Math.max(1, (TASKS_PER_THREAD * threads.size()) / rowTasks));
-                    }
-                    panelsPerTask = (panels + pt - 1) / pt;
-                    panelTasks = (panels + panelsPerTask - 1) / panelsPerTask;
-                    Parallel.run(pool, this, rowTasks * panelTasks);
-                }
+                Parallel.run(parallel ? threads : null, this, rowTasks * panelTasks);
             } finally {
                 this.a = null; // don't keep caller memory reachable from a thread-local
                 this.c = null;
                 this.w = null;
-                this.packed = null;
             }
         }
 
-        /**
-         * Phase 1, micro-blocks {@code [index*PACK_BLOCKS, ...)}: row r of micro-block b in K block kb goes to
-         * {@code packed[((kb*blocks + b)*mr + r) * KC_MAX ...]}, kc floats, rows past m zero.
-         */
-        private void pack(int index) {
-            int k = w.inFeatures();
-            int b1 = Math.min(blocks, (index + 1) * PACK_BLOCKS);
-            for (int b = index * PACK_BLOCKS; b < b1; b++) {
-                for (int kb = 0, k0 = 0; k0 < k; kb++, k0 += kcStep) {
-                    int kc = Math.min(kcStep, k - k0);
-                    int bound = F.loopBound(kc);
-                    for (int r = 0; r < mr; r++) {
-                        int row = b * mr + r;
-                        int dst = ((kb * blocks + b) * mr + r) * KC_MAX;
-                        if (row >= m) {
-                            Arrays.fill(packed, dst, dst + kc, 0f);
-                            continue;
-                        }
-                        long src = (aOff + (long) row * lda + k0) * Float.BYTES;
-                        int i = 0;
-                        for (; i < bound; i += LANES) {
-                            FloatVector.fromMemorySegment(F, a, src + (long) i * Float.BYTES, ORDER).intoArray(packed, dst + i);
-                        }
-                        for (; i < kc; i++) {
-                            packed[dst + i] = a.get(JAVA_FLOAT_UNALIGNED, src + (long) i * Float.BYTES);
-                        }
-                    }
-                }
-            }
-        }
-
-        /** Phase 2: rows of row chunk {@code index / panelTasks} times panels of chunk {@code index % panelTasks}. */
+        /** Rows of row chunk {@code index / panelTasks} times panels of chunk {@code index % panelTasks}. */
         @Override
         public void run(int index) {
             int rt = index / panelTasks, pt = index % panelTasks;
-            int b0 = rt * ROW_BLOCKS, b1 = Math.min(blocks, b0 + ROW_BLOCKS);
+            int b0 = rt * rowBlocks, b1 = Math.min(blocks, b0 + rowBlocks);
             int p0 = pt * panelsPerTask, p1 = Math.min(w.panelCount(), p0 + panelsPerTask);
             int k = w.inFeatures(), n = w.outFeatures();
             boolean wide = w.vectors() == 3;
-            MemorySegment tile = Scratch.get().tile();
+            Scratch s = Scratch.get();
+            float[] ap = s.packA((b1 - b0) * mr * KC_MAX);
+            MemorySegment tile = s.tile();
             MemorySegment bias = w.bias();
             MemorySegment panels = w.panels();
             long cStride = (long) ldc * Float.BYTES, tileStride = (long) nr * Float.BYTES;
-            for (int kb = 0, k0 = 0; k0 < k; kb++, k0 += kcStep) {
+            for (int k0 = 0; k0 < k; k0 += kcStep) {
                 int kc = Math.min(kcStep, k - k0);
+                pack(ap, b0, b1, k0, kc);
                 boolean first = k0 == 0;
                 MemorySegment initBias = first ? bias : null;
                 for (int p = p0; p < p1; p++) {
@@ -176,7 +143,7 @@ final class GemmKernel {
                     long biasOff = (long) p * nr * Float.BYTES;
                     for (int b = b0; b < b1; b++) {
                         int rows = Math.min(mr, m - b * mr);
-                        int a0 = (kb * blocks + b) * mr * KC_MAX;
+                        int a0 = (b - b0) * mr * KC_MAX;
                         long cTile = cOff + (long) b * mr * ldc + (long) p * nr;
                         boolean full = rows == mr && cols == nr;
                         // An edge tile runs the same full-size kernel on a private tile; the valid part is copied.
@@ -186,14 +153,38 @@ final class GemmKernel {
                             copyTile(c, cTile, ldc, tile, 0, nr, rows, cols);
                         }
                         if (wide) {
-                            micro4x3(packed, a0, kc, panels, bOff, dst, d0, ds, !first, initBias, biasOff);
+                            micro4x3(ap, a0, kc, panels, bOff, dst, d0, ds, !first, initBias, biasOff);
                         } else {
-                            micro6x2(packed, a0, kc, panels, bOff, dst, d0, ds, !first, initBias, biasOff);
+                            micro6x2(ap, a0, kc, panels, bOff, dst, d0, ds, !first, initBias, biasOff);
                         }
                         if (!full) {
                             copyTile(tile, 0, nr, c, cTile, ldc, rows, cols);
                         }
                     }
+                }
+            }
+        }
+
+        /**
+         * Copies columns [k0, k0+kc) of the rows of micro-blocks [b0, b1) into {@code ap}: row r of the chunk at
+         * {@code ap[r * KC_MAX ...]}, rows past m zero.
+         */
+        private void pack(float[] ap, int b0, int b1, int k0, int kc) {
+            MemorySegment as = a; // local: see ScanKernel.stage()
+            int bound = F.loopBound(kc);
+            for (int r = 0, row = b0 * mr; row < b1 * mr; r++, row++) {
+                int dst = r * KC_MAX;
+                if (row >= m) {
+                    Arrays.fill(ap, dst, dst + kc, 0f);
+                    continue;
+                }
+                long src = (aOff + (long) row * lda + k0) * Float.BYTES;
+                int i = 0;
+                for (; i < bound; i += LANES) {
+                    FloatVector.fromMemorySegment(F, as, src + (long) i * Float.BYTES, ORDER).intoArray(ap, dst + i);
+                }
+                for (; i < kc; i++) {
+                    ap[dst + i] = as.get(JAVA_FLOAT_UNALIGNED, src + (long) i * Float.BYTES);
                 }
             }
         }
