@@ -37,6 +37,9 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--stride", description = "Patch stride, if it cannot be inferred.")
     Integer stride;
 
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
     @Override
     public Integer call() {
         try (StateDict sd = CheckpointReader.read(in, entry)) {
@@ -46,6 +49,11 @@ final class ConvertCommand implements Callable<Integer> {
             meta.put("vim4j.stride", Integer.toString(c.stride()));
             meta.put("vim4j.source", in.getFileName().toString());
             SafetensorsWriter.write(out, sd.tensors(), meta);
+            if (json) {
+                System.out.printf(java.util.Locale.ROOT, "{\"output\":%s,\"tensors\":%d,\"parameters\":%d,\"img_size\":%d,\"stride\":%d}%n",
+                        org.vim4j.io.Json.quote(out.toString()), sd.size(), c.parameterCount(), c.imgSize(), c.stride());
+                return 0;
+            }
             System.out.printf("wrote %s: %d tensors, %,d parameters (D=%d, depth=%d, %dx%d input, stride %d)%n", out,
                     sd.size(), c.parameterCount(), c.embedDim(), c.depth(), c.imgSize(), c.imgSize(), c.stride());
         }

@@ -29,6 +29,9 @@ final class FeaturesCommand implements Callable<Integer> {
     @Option(names = "--kind", defaultValue = "cls", description = "cls | tokens. Default: ${DEFAULT-VALUE}.")
     String kind;
 
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
     @Mixin
     WeightsOption weights;
 
@@ -55,7 +58,13 @@ final class FeaturesCommand implements Callable<Integer> {
                 long[] shape = k == OutputKind.CLS ? new long[] {images.size(), d}
                         : new long[] {images.size(), per / d, d};
                 Npy.write(output, all, shape);
-                System.out.println("wrote " + output + " " + java.util.Arrays.toString(shape));
+                if (json) {
+                    System.out.printf("{\"output\":%s,\"shape\":%s,\"kind\":\"%s\"}%n",
+                            org.vim4j.io.Json.quote(output.toString()), java.util.Arrays.toString(shape).replace(" ", ""),
+                            kind.toLowerCase(java.util.Locale.ROOT));
+                } else {
+                    System.out.println("wrote " + output + " " + java.util.Arrays.toString(shape));
+                }
             }
         }
         return 0;

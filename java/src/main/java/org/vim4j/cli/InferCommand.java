@@ -35,6 +35,9 @@ final class InferCommand implements Callable<Integer> {
             description = "logits (batch, classes) | cls (batch, D) | tokens (batch, tokens, D). Default: ${DEFAULT-VALUE}.")
     String outputKind;
 
+    @Option(names = "--json", description = "Print one JSON object describing the output instead of text.")
+    boolean json;
+
     @picocli.CommandLine.Mixin
     ModelOptions modelOptions;
 
@@ -63,6 +66,14 @@ final class InferCommand implements Callable<Integer> {
                         case TOKENS -> new long[] {batch, n / batch / model.config().embedDim(), model.config().embedDim()};
                     };
                     Npy.write(output, Tensor.wrap("output", org.vim4j.tensor.DType.F32, out, shape));
+                    String dims = java.util.Arrays.toString(shape).replace(" ", "");
+                    if (json) {
+                        System.out.printf(java.util.Locale.ROOT, "{\"output\":%s,\"kind\":\"%s\",\"shape\":%s,\"backend\":\"%s\"}%n",
+                                org.vim4j.io.Json.quote(output.toString()), outputKind.toLowerCase(java.util.Locale.ROOT), dims,
+                                model.backend().id());
+                    } else {
+                        System.out.println("wrote " + output + " " + dims + " (" + outputKind + ", backend " + model.backend().id() + ")");
+                    }
                 }
             }
         }
