@@ -43,7 +43,21 @@ class KernelConformanceTest {
     static void announce() {
         String vec = Backends.isAvailable(BackendKind.VECTOR)
                 ? VectorKernels.vectorBits() + "-bit vectors" : "vector backend unavailable";
-        System.out.println("KernelConformanceTest: " + vec);
+        String nat = org.vim4j.kernel.nativ.NativeLibrary.status().available()
+                ? "native " + org.vim4j.kernel.nativ.NativeLibrary.status().isa() + " tier" : "native unavailable";
+        System.out.println("KernelConformanceTest: " + vec + ", " + nat);
+    }
+
+    /** The per-tier Maven runs cap the native ISA with VIM4J_MAX_ISA: the library must honour the cap. */
+    @org.junit.jupiter.api.Test
+    void nativeTierHonoursTheIsaCap() {
+        var status = org.vim4j.kernel.nativ.NativeLibrary.status();
+        org.junit.jupiter.api.Assumptions.assumeTrue(status.available(), () -> "native unavailable: " + status.reason());
+        String cap = System.getenv("VIM4J_MAX_ISA");
+        java.util.List<String> order = java.util.List.of("portable", "avx2", "avx512");
+        org.junit.jupiter.api.Assumptions.assumeTrue(cap != null && order.contains(cap), "VIM4J_MAX_ISA not set");
+        org.junit.jupiter.api.Assertions.assertTrue(order.indexOf(status.isa()) <= order.indexOf(cap),
+                "tier " + status.isa() + " exceeds VIM4J_MAX_ISA=" + cap);
     }
 
     @TestFactory
