@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_file import read_safetensors  # noqa: E402
 from vim_reference import (VimReference, selective_scan, vim_tiny, init_random_weights,  # noqa: E402
                            interpolate_pos_embed)
 
@@ -135,18 +136,6 @@ def naive_forward(sd, cfg, x):
     return inter
 
 
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for k, v in header.items():
-        if k != "__metadata__":
-            b, e = v["data_offsets"]
-            out[k] = torch.from_numpy(np.frombuffer(data[b:e], "<f4").copy()).reshape(v["shape"])
-    return out
-
 
 # ---------------------------------------------------------------- checks
 
@@ -213,7 +202,7 @@ def check_golden_cases():
     for case in ("tiny", "overlap", "wide", "interp"):
         d = os.path.join(GOLDEN, case)
         cfg = json.load(open(os.path.join(d, "config.json")))
-        sd = read_safetensors(os.path.join(d, "model.safetensors"))
+        sd, _ = read_safetensors(os.path.join(d, "model.safetensors"))
         x = np.load(os.path.join(d, "input.npy")).astype(np.float64)
         ref = naive_forward(sd, cfg, x)
         worst_abs, worst_rel, n = 0.0, 0.0, 0
@@ -238,7 +227,7 @@ def check_scan_share():
         cfg = json.load(open(os.path.join(d, "config.json")))
         m = VimReference(**{k: cfg[k] for k in ("img_size", "patch", "stride", "embed_dim", "depth",
                                                  "d_state", "num_classes")})
-        m.load_state_dict(read_safetensors(os.path.join(d, "model.safetensors")))
+        m.load_state_dict(read_safetensors(os.path.join(d, "model.safetensors"))[0])
         x = torch.from_numpy(np.load(os.path.join(d, "input.npy")))
         cap = {}
         ratios = []

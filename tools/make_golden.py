@@ -24,6 +24,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vim_reference import VimReference, init_random_weights, grid_size, interpolate_pos_embed  # noqa: E402
+from safetensors_file import read_safetensors, write_safetensors  # noqa: E402
 
 GOLDEN = os.path.join("java", "src", "test", "resources", "golden")
 
@@ -57,44 +58,6 @@ def save_npy(path, t):
     np.save(path, a)
 
 
-def write_safetensors(path, state_dict, metadata):
-    """Minimal safetensors writer (all tensors F32).
-
-    Layout: u64 little-endian header length n, n bytes of JSON header (padded with spaces to a
-    multiple of 8 so the data starts 8-byte aligned), then the raw little-endian tensor bytes,
-    back to back in state-dict order; data_offsets are relative to the start of the data.
-    """
-    header = {"__metadata__": {k: str(v) for k, v in metadata.items()}}
-    blobs, offset = [], 0
-    for name, t in state_dict.items():
-        assert t.dtype == torch.float32, name
-        b = np.ascontiguousarray(t.detach().cpu().numpy().astype("<f4")).tobytes(order="C")
-        header[name] = {"dtype": "F32", "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(b)]}
-        blobs.append(b)
-        offset += len(b)
-    hb = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    hb += b" " * (-len(hb) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hb)))
-        f.write(hb)
-        for b in blobs:
-            f.write(b)
-
-
-def read_safetensors(path):
-    """Tiny reader used only to verify the writer round-trips."""
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n).decode("utf-8"))
-        data = f.read()
-    out = collections.OrderedDict()
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        b, e = info["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data[b:e], dtype="<f4").copy()).reshape(info["shape"])
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,7 +108,7 @@ def run_case(name, spec, stats):
         f.write("\n")
     write_safetensors(os.path.join(out_dir, "model.safetensors"), model.state_dict(),
                       {"format": "pt", "generator": "tools/make_golden.py", "case": name})
-    rt = read_safetensors(os.path.join(out_dir, "model.safetensors"))
+    rt, _ = read_safetensors(os.path.join(out_dir, "model.safetensors"))
     assert list(rt) == list(model.state_dict())
     assert all(torch.equal(rt[k], v) for k, v in model.state_dict().items())
 

@@ -85,6 +85,7 @@ import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vim_reference import VimReference  # noqa: E402
+from safetensors_file import read_safetensors, write_safetensors  # noqa: E402
 
 LABELS = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
           "Bag", "Ankle boot"]
@@ -619,38 +620,6 @@ def evaluate(model, x_u8, y, bs=500):
     return top1 / len(y), top5 / len(y)
 
 
-def write_safetensors(path, state_dict, metadata):
-    """u64 LE header length, JSON header (spaces to a multiple of 8), raw LE F32 data in
-    state-dict order; data_offsets relative to the data start."""
-    header = {"__metadata__": {k: str(v) for k, v in metadata.items()}}
-    blobs, off = [], 0
-    for name, t in state_dict.items():
-        assert t.dtype == torch.float32, name
-        b = np.ascontiguousarray(t.detach().cpu().numpy().astype("<f4")).tobytes(order="C")
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    hb = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    hb += b" " * (-len(hb) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hb)))
-        f.write(hb)
-        for b in blobs:
-            f.write(b)
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n).decode("utf-8"))
-        data = f.read()
-    out = collections.OrderedDict()
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        b, e = info["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data[b:e], dtype="<f4").copy()).reshape(info["shape"])
-    return out, header.get("__metadata__", {})
 
 
 def slug(label):
