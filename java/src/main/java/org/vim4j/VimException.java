@@ -5,6 +5,8 @@ package org.vim4j;
  * Messages name the problem (file, tensor, expected vs actual) so a CLI can print them as one line.
  */
 public class VimException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     public VimException(String message) {
         super(message);
     }
