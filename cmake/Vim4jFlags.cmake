@@ -1,6 +1,6 @@
 # Compiler flags of libvim4j: common flags for every translation unit, and the per-ISA flags of the
 # kernel tiers. The shipped library never uses -march=native; each kernel tier is compiled for exactly its
-# own instruction set and the tier is chosen at run time from cpuid (see src/vim4j_api.cpp).
+# own instruction set and the tier is chosen at run time from cpuid (see src/cpu/vim4j_api.cpp).
 
 include_guard(GLOBAL)
 
@@ -49,15 +49,15 @@ else()
   set(VIM4J_TIERS portable)
 endif()
 
-# One OBJECT library per tier: src/kernels_<tier>.cpp compiled with that tier's flags only. Also used by
+# One OBJECT library per tier: src/cpu/kernels_<tier>.cpp compiled with that tier's flags only. Also used by
 # the isolation test, which disassembles these objects.
 function(vim4j_add_kernel_tier tier)
   set(lib vim4j_kernels_${tier})
-  add_library(${lib} OBJECT ${VIM4J_SOURCE_DIR}/src/kernels_${tier}.cpp)
+  add_library(${lib} OBJECT ${VIM4J_SOURCE_DIR}/src/cpu/kernels_${tier}.cpp)
   vim4j_common_flags(${lib})
   vim4j_tier_flags(tier_flags ${tier})
   target_compile_options(${lib} PRIVATE ${tier_flags})
-  target_include_directories(${lib} PRIVATE ${VIM4J_SOURCE_DIR}/include ${VIM4J_SOURCE_DIR}/src)
+  target_include_directories(${lib} PRIVATE ${VIM4J_SOURCE_DIR}/include ${VIM4J_SOURCE_DIR}/src/cpu)
   target_compile_definitions(${lib} PRIVATE VIM4J_HAVE_X86_TIERS=$<BOOL:${VIM4J_X86}>)
   # No LTO: the tiers must stay separate translation units compiled with their own flags.
   set_target_properties(${lib} PROPERTIES
