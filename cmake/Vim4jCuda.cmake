@@ -1,0 +1,108 @@
+# libvim4j_cuda.so: the CUDA kernels (native/src/cuda) behind native/include/vim4j_cuda.h, a library of its own
+# so that CPU-only machines never need CUDA. Built when a CUDA compiler is found (nvcc on PATH, $CUDACXX, or
+# /usr/local/cuda*/bin/nvcc); otherwise one message and the CPU build continues.
+#
+#   VIM4J_CUDA               build the CUDA library when nvcc is found (default ON)
+#   VIM4J_CUDA_ARCHITECTURES CMAKE_CUDA_ARCHITECTURES for it (default "90-real;90-virtual": sm_90 SASS for the
+#                            H100/H200 plus compute_90 PTX that newer GPUs JIT-compile)
+#
+# The CUDA runtime is linked statically (cudart_static): the library needs only the NVIDIA driver's libcuda.so
+# at run time, which cudart loads on the first CUDA call, so the library loads even where there is no driver and
+# then reports "no CUDA device: ..." from vim4j_cuda_init.
+
+include_guard(GLOBAL)
+
+option(VIM4J_CUDA "Build libvim4j_cuda.so when a CUDA compiler is found" ON)
+set(VIM4J_CUDA_ARCHITECTURES "90-real;90-virtual" CACHE STRING "CUDA architectures of libvim4j_cuda.so")
+set(VIM4J_CUDA_BUILT OFF)
+
+function(vim4j_find_nvcc)
+  if(DEFINED CMAKE_CUDA_COMPILER OR DEFINED ENV{CUDACXX})
+    return()
+  endif()
+  find_program(VIM4J_NVCC nvcc)
+  if(NOT VIM4J_NVCC)
+    file(GLOB candidates /usr/local/cuda/bin/nvcc /usr/local/cuda-*/bin/nvcc)
+    if(candidates)
+      list(SORT candidates COMPARE NATURAL ORDER DESCENDING)
+      list(GET candidates 0 VIM4J_NVCC)
+    endif()
+  endif()
+  if(VIM4J_NVCC)
+    set(CMAKE_CUDA_COMPILER "${VIM4J_NVCC}" CACHE FILEPATH "CUDA compiler")
+  endif()
+endfunction()
+
+if(VIM4J_CUDA)
+  vim4j_find_nvcc()
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    set(CMAKE_CUDA_ARCHITECTURES "${VIM4J_CUDA_ARCHITECTURES}")
+    set(CMAKE_CUDA_RUNTIME_LIBRARY Static)
+    enable_language(CUDA)
+    set(VIM4J_CUDA_BUILT ON)
+  else()
+    message(STATUS "vim4j: no CUDA compiler found (nvcc on PATH, CUDACXX or /usr/local/cuda*/bin): "
+                   "libvim4j_cuda.so is not built; the CPU library builds as usual")
+  endif()
+else()
+  message(STATUS "vim4j: VIM4J_CUDA=OFF: libvim4j_cuda.so is not built")
+endif()
+
+function(vim4j_cuda_flags target)
+  set_target_properties(${target} PROPERTIES
+    CUDA_STANDARD 17
+    CUDA_STANDARD_REQUIRED ON
+    CUDA_ARCHITECTURES "${VIM4J_CUDA_ARCHITECTURES}"
+    CUDA_RUNTIME_LIBRARY Static
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    CUDA_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  # No --use_fast_math: exp2f/expf/log1pf keep their documented accuracy and NaN/inf propagate like the CPU
+  # kernels. -Xcompiler passes the host compiler the CPU library's warning level.
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CUDA>:-O3 --Werror=cross-execution-space-call -Xcompiler=-Wall,-Wextra,-Wno-unused-function>)
+endfunction()
+
+function(vim4j_add_cuda_library)
+  if(NOT VIM4J_CUDA_BUILT)
+    return()
+  endif()
+  set(src ${VIM4J_SOURCE_DIR}/src/cuda)
+  add_library(vim4j_cuda SHARED ${src}/status.cu ${src}/device.cu ${src}/memory.cu ${src}/kernels.cu
+                                ${src}/gemm.cu ${src}/scan.cu ${src}/elementwise.cu)
+  vim4j_cuda_flags(vim4j_cuda)
+  target_include_directories(vim4j_cuda PUBLIC $<BUILD_INTERFACE:${VIM4J_SOURCE_DIR}/include> PRIVATE ${src})
+  set_target_properties(vim4j_cuda PROPERTIES
+    OUTPUT_NAME vim4j_cuda
+    LIBRARY_OUTPUT_DIRECTORY "${VIM4J_OUTPUT_DIR}"
+    LINK_DEPENDS ${src}/vim4j_cuda.map)
+  if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+    target_link_options(vim4j_cuda PRIVATE
+      "LINKER:--version-script=${src}/vim4j_cuda.map"
+      "LINKER:--no-undefined"
+      "LINKER:-z,noexecstack")
+    if(VIM4J_STATIC_RUNTIME AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+      target_link_options(vim4j_cuda PRIVATE -static-libstdc++ -static-libgcc)
+    endif()
+  endif()
+  message(STATUS "vim4j: CUDA ${CMAKE_CUDA_COMPILER_VERSION} (${CMAKE_CUDA_COMPILER}), architectures "
+                 "${VIM4J_CUDA_ARCHITECTURES}: libvim4j_cuda.so -> ${VIM4J_OUTPUT_DIR}")
+endfunction()
+
+# ctest: each CUDA kernel against a CPU reference loop; exits 77 (reported as skipped) without a device.
+function(vim4j_add_cuda_tests)
+  if(NOT VIM4J_CUDA_BUILT)
+    return()
+  endif()
+  foreach(t test_cuda_kernels test_cuda_api)
+    add_executable(${t} ${VIM4J_SOURCE_DIR}/tests/cuda/${t}.cpp)
+    vim4j_common_flags(${t})
+    target_include_directories(${t} PRIVATE ${VIM4J_SOURCE_DIR}/include ${VIM4J_SOURCE_DIR}/tests)
+    target_link_libraries(${t} PRIVATE vim4j_cuda)
+    add_test(NAME cuda.${t} COMMAND ${t})
+    set_tests_properties(cuda.${t} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600 LABELS "vim4j;cuda")
+  endforeach()
+endfunction()

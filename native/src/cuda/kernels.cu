@@ -1,0 +1,256 @@
+// Kernel entry points of the C ABI: validate every argument (a message naming the function, the argument and its
+// value), enqueue on the stream, report launch failures. vim4j_cuda_mixer_forward enqueues a whole bimamba-v2
+// mixer layer with 7 launches and one memset.
+#include "status.h"
+#include "launch.h"
+#include "vim4j_cuda.h"
+
+using namespace vim4j_cuda;
+
+namespace {
+
+constexpr int kMaxStates = 256;
+
+cudaStream_t as_stream(void* s) { return static_cast<cudaStream_t>(s); }
+
+#define REQUIRE(cond, name, value, rule) VIM4J_CUDA_REQUIRE(fn, cond, name, value, rule)
+#define NONNULL(ptr) VIM4J_CUDA_NONNULL(fn, ptr)
+
+int32_t check_precision(const char* fn, int32_t precision) {
+    REQUIRE(precision == VIM4J_CUDA_PRECISION_FP32 || precision == VIM4J_CUDA_PRECISION_TF32, "precision", precision,
+            "must be VIM4J_CUDA_PRECISION_FP32 (0) or VIM4J_CUDA_PRECISION_TF32 (1)");
+    return VIM4J_CUDA_OK;
+}
+
+int32_t check_linear(const char* fn, const float* a, int64_t lda, int32_t m, const float* w, int32_t n, int32_t k,
+                     float* c, int64_t ldc, int32_t precision) {
+    REQUIRE(m >= 0, "m", m, "must be >= 0");
+    REQUIRE(n >= 1, "n", n, "must be >= 1");
+    REQUIRE(k >= 1, "k", k, "must be >= 1");
+    REQUIRE(lda >= k, "lda", lda, "must be >= k");
+    REQUIRE(ldc >= n, "ldc", ldc, "must be >= n");
+    if (m > 0) {
+        NONNULL(a);
+        NONNULL(w);
+        NONNULL(c);
+    }
+    return check_precision(fn, precision);
+}
+
+}  // namespace
+
+extern "C" {
+
+int32_t vim4j_cuda_linear(const float* a, int64_t lda, int32_t m, const float* w, const float* bias, int32_t n,
+                          int32_t k, float* c, int64_t ldc, int32_t precision, void* stream) {
+    static const char* fn = "vim4j_cuda_linear";
+    const int32_t st = check_linear(fn, a, lda, m, w, n, k, c, ldc, precision);
+    if (st != VIM4J_CUDA_OK) return st;
+    if (m == 0) return VIM4J_CUDA_OK;  // touches no device (and so needs none)
+    launch_linear(a, lda, m, w, bias, n, k, c, ldc, precision, as_stream(stream));
+    return check_launch(fn);
+}
+
+int32_t vim4j_cuda_add_rms_norm(float* residual, const float* hidden, const float* weight, float* out, int32_t rows,
+                                int32_t dim, float eps, void* stream) {
+    static const char* fn = "vim4j_cuda_add_rms_norm";
+    REQUIRE(rows >= 0, "rows", rows, "must be >= 0");
+    REQUIRE(dim >= 1, "dim", dim, "must be >= 1");
+    if (rows == 0) return VIM4J_CUDA_OK;
+    NONNULL(residual);
+    NONNULL(weight);
+    NONNULL(out);
+    launch_add_rms_norm(residual, hidden, weight, out, rows, dim, eps, as_stream(stream));
+    return check_launch(fn);
+}
+
+int32_t vim4j_cuda_conv_silu(const float* x, int64_t ldx, const float* w, const float* bias, float* out, int64_t ldo,
+                             int32_t batch, int32_t len, int32_t channels, int32_t kernel, int32_t reverse,
+                             void* stream) {
+    static const char* fn = "vim4j_cuda_conv_silu";
+    REQUIRE(batch >= 0, "batch", batch, "must be >= 0");
+    REQUIRE(len >= 0, "len", len, "must be >= 0");
+    REQUIRE(channels >= 0, "channels", channels, "must be >= 0");
+    REQUIRE(kernel >= 1, "kernel", kernel, "must be >= 1");
+    REQUIRE(ldx >= channels, "ldx", ldx, "must be >= channels");
+    REQUIRE(ldo >= channels, "ldo", ldo, "must be >= channels");
+    if (batch == 0 || len == 0 || channels == 0) return VIM4J_CUDA_OK;
+    NONNULL(x);
+    NONNULL(w);
+    NONNULL(bias);
+    NONNULL(out);
+    launch_conv_silu(x, ldx, w, bias, out, ldo, nullptr, nullptr, nullptr, batch, len, channels, kernel,
+                     reverse != 0 ? 1 : 0, as_stream(stream));
+    return check_launch(fn);
+}
+
+int32_t vim4j_cuda_selective_scan(const float* u, int64_t ldu, const float* delta, int64_t ldd, const float* a_t,
+                                  const float* b, const float* c, int64_t ldbc, const float* d_skip,
+                                  const float* delta_bias, const float* z, int64_t ldz, float* out, int64_t ldo,
+                                  int32_t batch, int32_t len, int32_t channels, int32_t states, int32_t reverse,
+                                  float out_scale, int32_t accumulate, void* stream) {
+    static const char* fn = "vim4j_cuda_selective_scan";
+    REQUIRE(batch >= 0 && batch <= 65535, "batch", batch, "must be in [0, 65535]");
+    REQUIRE(len >= 0, "len", len, "must be >= 0");
+    REQUIRE(channels >= 0, "channels", channels, "must be >= 0");
+    REQUIRE(states >= 1 && states <= kMaxStates, "states", states, "must be in [1, 256]");
+    REQUIRE(ldu >= channels, "ldu", ldu, "must be >= channels");
+    REQUIRE(ldd >= channels, "ldd", ldd, "must be >= channels");
+    REQUIRE(ldz >= channels, "ldz", ldz, "must be >= channels");
+    REQUIRE(ldo >= channels, "ldo", ldo, "must be >= channels");
+    REQUIRE(ldbc >= states, "ldbc", ldbc, "must be >= states");
+    if (batch == 0 || len == 0 || channels == 0) return VIM4J_CUDA_OK;
+    NONNULL(u);
+    NONNULL(delta);
+    NONNULL(a_t);
+    NONNULL(b);
+    NONNULL(c);
+    NONNULL(d_skip);
+    NONNULL(delta_bias);
+    NONNULL(z);
+    NONNULL(out);
+    // B and C may live in different buffers here; the kernel addresses both from `b` with c_off = c - b.
+    ScanDirection d{};
+    d.u = u;
+    d.ldu = ldu;
+    d.delta = delta;
+    d.ldd = ldd;
+    d.dt_proj = nullptr;
+    d.dt_rank = 0;
+    d.a_t = a_t;
+    d.bc = b;
+    d.b_off = 0;
+    d.c_off = c - b;
+    d.ldbc = ldbc;
+    d.d_skip = d_skip;
+    d.delta_bias = delta_bias;
+    d.z = z;
+    d.ldz = ldz;
+    d.out = out;
+    d.ldo = ldo;
+    d.reverse = reverse != 0 ? 1 : 0;
+    d.out_scale = out_scale;
+    d.mode = accumulate != 0 ? kScanAccumulate : kScanStore;
+    launch_selective_scan(&d, 1, batch, len, channels, states, as_stream(stream));
+    return check_launch(fn);
+}
+
+int32_t vim4j_cuda_im2col(const float* images, int32_t batch, int32_t channels, int32_t height, int32_t width,
+                          int32_t patch, int32_t stride, float* out, void* stream) {
+    static const char* fn = "vim4j_cuda_im2col";
+    REQUIRE(batch >= 0, "batch", batch, "must be >= 0");
+    REQUIRE(channels >= 1, "channels", channels, "must be >= 1");
+    REQUIRE(patch >= 1, "patch", patch, "must be >= 1");
+    REQUIRE(stride >= 1, "stride", stride, "must be >= 1");
+    REQUIRE(height >= patch, "height", height, "must be >= patch");
+    REQUIRE(width >= patch, "width", width, "must be >= patch");
+    if (batch == 0) return VIM4J_CUDA_OK;
+    NONNULL(images);
+    NONNULL(out);
+    launch_im2col(images, batch, channels, height, width, patch, stride, out, as_stream(stream));
+    return check_launch(fn);
+}
+
+int32_t vim4j_cuda_add(float* dst, const float* src, int64_t n, void* stream) {
+    static const char* fn = "vim4j_cuda_add";
+    REQUIRE(n >= 0, "n", n, "must be >= 0");
+    if (n == 0) return VIM4J_CUDA_OK;
+    NONNULL(dst);
+    NONNULL(src);
+    launch_add(dst, src, n, as_stream(stream));
+    return check_launch(fn);
+}
+
+int32_t vim4j_cuda_embed_tokens(const float* patch_rows, const float* cls_token, const float* pos_embed,
+                                float* residual, int32_t batch, int32_t patches, int32_t d, void* stream) {
+    static const char* fn = "vim4j_cuda_embed_tokens";
+    REQUIRE(batch >= 0, "batch", batch, "must be >= 0");
+    REQUIRE(patches >= 1, "patches", patches, "must be >= 1");
+    REQUIRE(d >= 1, "d", d, "must be >= 1");
+    if (batch == 0) return VIM4J_CUDA_OK;
+    NONNULL(patch_rows);
+    NONNULL(cls_token);
+    NONNULL(pos_embed);
+    NONNULL(residual);
+    launch_embed_tokens(patch_rows, cls_token, pos_embed, residual, batch, patches, d, as_stream(stream));
+    return check_launch(fn);
+}
+
+int32_t vim4j_cuda_mixer_forward(const float* h, float* hidden, int32_t batch, int32_t len, int32_t d_model,
+                                 int32_t d_inner, int32_t d_state, int32_t dt_rank, int32_t d_conv,
+                                 const float* in_proj, const float* out_proj,
+                                 const float* conv_w_f, const float* conv_b_f, const float* x_proj_f,
+                                 const float* dt_proj_f, const float* dt_bias_f, const float* a_t_f, const float* d_f,
+                                 const float* conv_w_b, const float* conv_b_b, const float* x_proj_b,
+                                 const float* dt_proj_b, const float* dt_bias_b, const float* a_t_b, const float* d_b,
+                                 float* xz, float* xc_f, float* xc_b, float* x_dbl_f, float* x_dbl_b, float* y,
+                                 int32_t precision, void* stream) {
+    static const char* fn = "vim4j_cuda_mixer_forward";
+    REQUIRE(batch >= 0 && batch <= 65535, "batch", batch, "must be in [0, 65535]");
+    REQUIRE(len >= 0, "len", len, "must be >= 0");
+    REQUIRE(d_model >= 1, "d_model", d_model, "must be >= 1");
+    REQUIRE(d_inner >= 1, "d_inner", d_inner, "must be >= 1");
+    REQUIRE(d_state >= 1 && d_state <= kMaxStates, "d_state", d_state, "must be in [1, 256]");
+    REQUIRE(dt_rank >= 1, "dt_rank", dt_rank, "must be >= 1");
+    REQUIRE(d_conv >= 1, "d_conv", d_conv, "must be >= 1");
+    const int32_t pc = check_precision(fn, precision);
+    if (pc != VIM4J_CUDA_OK) return pc;
+    if (batch == 0 || len == 0) return VIM4J_CUDA_OK;
+    const void* ptrs[] = {h, hidden, in_proj, out_proj, conv_w_f, conv_b_f, x_proj_f, dt_proj_f, dt_bias_f, a_t_f,
+                          d_f, conv_w_b, conv_b_b, x_proj_b, dt_proj_b, dt_bias_b, a_t_b, d_b, xz, xc_f, xc_b,
+                          x_dbl_f, x_dbl_b, y};
+    static const char* names[] = {"h", "hidden", "in_proj", "out_proj", "conv_w_f", "conv_b_f", "x_proj_f",
+                                  "dt_proj_f", "dt_bias_f", "a_t_f", "d_f", "conv_w_b", "conv_b_b", "x_proj_b",
+                                  "dt_proj_b", "dt_bias_b", "a_t_b", "d_b", "xz", "xc_f", "xc_b", "x_dbl_f",
+                                  "x_dbl_b", "y"};
+    for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; ++i) {
+        if (ptrs[i] == nullptr) {
+            return fail(VIM4J_CUDA_ERR_INVALID_ARGUMENT, "%s: invalid argument '%s': must not be NULL", fn, names[i]);
+        }
+    }
+    const cudaStream_t s = as_stream(stream);
+    const int32_t rows = batch * len;  // fits: checked by the Java side against the workspace
+    const int32_t e = d_inner, xdbl = dt_rank + 2 * d_state;
+
+    // 1. xz = in_proj(h): (rows, 2E), x | z
+    launch_linear(h, d_model, rows, in_proj, nullptr, 2 * e, d_model, xz, 2 * e, precision, s);
+    // 2. both directions' conv1d + SiLU in one launch (the backward one causal in reversed order, by index)
+    launch_conv_silu(xz, 2 * e, conv_w_f, conv_b_f, xc_f, e, conv_w_b, conv_b_b, xc_b, batch, len, e, d_conv, 0, s);
+    // 3. x_dbl = x_proj(xc) per direction: dt_low | B | C
+    launch_linear(xc_f, e, rows, x_proj_f, nullptr, xdbl, e, x_dbl_f, xdbl, precision, s);
+    launch_linear(xc_b, e, rows, x_proj_b, nullptr, xdbl, e, x_dbl_b, xdbl, precision, s);
+    // 4. y = (S_f + S_b) / 2: both scans in one launch, dt_proj folded in, atomically added onto zero
+    const cudaError_t mz = cudaMemsetAsync(y, 0, static_cast<size_t>(rows) * e * sizeof(float), s);
+    if (mz != cudaSuccess) return fail_cuda(fn, "cudaMemsetAsync(y)", mz);
+    ScanDirection dirs[2];
+    for (int dir = 0; dir < 2; ++dir) {
+        ScanDirection& d = dirs[dir];
+        d = ScanDirection{};
+        d.u = dir == 0 ? xc_f : xc_b;
+        d.ldu = e;
+        d.delta = nullptr;
+        d.ldd = e;
+        d.dt_proj = dir == 0 ? dt_proj_f : dt_proj_b;
+        d.dt_rank = dt_rank;
+        d.a_t = dir == 0 ? a_t_f : a_t_b;
+        d.bc = dir == 0 ? x_dbl_f : x_dbl_b;
+        d.b_off = dt_rank;
+        d.c_off = dt_rank + d_state;
+        d.ldbc = xdbl;
+        d.d_skip = dir == 0 ? d_f : d_b;
+        d.delta_bias = dir == 0 ? dt_bias_f : dt_bias_b;
+        d.z = xz + e;
+        d.ldz = 2 * e;
+        d.out = y;
+        d.ldo = e;
+        d.reverse = dir;
+        d.out_scale = 0.5f;
+        d.mode = kScanAtomic;
+    }
+    launch_selective_scan(dirs, 2, batch, len, e, d_state, s);
+    // 5. hidden = out_proj(y)
+    launch_linear(y, e, rows, out_proj, nullptr, d_model, e, hidden, d_model, precision, s);
+    return check_launch(fn);
+}
+
+}  // extern "C"
