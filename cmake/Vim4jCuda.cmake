@@ -14,7 +14,7 @@ include_guard(GLOBAL)
 
 option(VIM4J_CUDA "Build libvim4j_cuda.so when a CUDA compiler is found" ON)
 set(VIM4J_CUDA_ARCHITECTURES "90-real;90-virtual" CACHE STRING "CUDA architectures of libvim4j_cuda.so")
-set(VIM4J_CUDA_BUILT OFF)
+set(VIM4J_CUDA_BUILT OFF CACHE INTERNAL "libvim4j_cuda.so is part of this build (read by cmake/build-native.sh)")
 
 function(vim4j_find_nvcc)
   if(DEFINED CMAKE_CUDA_COMPILER OR DEFINED ENV{CUDACXX})
@@ -41,7 +41,7 @@ if(VIM4J_CUDA)
     set(CMAKE_CUDA_ARCHITECTURES "${VIM4J_CUDA_ARCHITECTURES}")
     set(CMAKE_CUDA_RUNTIME_LIBRARY Static)
     enable_language(CUDA)
-    set(VIM4J_CUDA_BUILT ON)
+    set(VIM4J_CUDA_BUILT ON CACHE INTERNAL "libvim4j_cuda.so is part of this build (read by cmake/build-native.sh)")
   else()
     message(STATUS "vim4j: no CUDA compiler found (nvcc on PATH, CUDACXX or /usr/local/cuda*/bin): "
                    "libvim4j_cuda.so is not built; the CPU library builds as usual")

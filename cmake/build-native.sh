@@ -2,7 +2,8 @@
 # Builds libvim4j.so for Maven: build-native.sh OUTPUT_DIR BUILD_DIR
 #
 # Configures and builds native/ with CMake in BUILD_DIR (Release, no tests, no benchmark), copies
-# libvim4j.so to OUTPUT_DIR and writes OUTPUT_DIR/vim4j-native.properties. Without cmake or a C++
+# libvim4j.so (and libvim4j_cuda.so when CMake found nvcc and built it) to OUTPUT_DIR and writes
+# OUTPUT_DIR/vim4j-native.properties. Without cmake or a C++
 # compiler it prints one line and exits 0: the pure-Java backends are then used. A build that starts
 # and fails exits non-zero (a broken native build should be seen, not silently skipped).
 #
@@ -54,7 +55,12 @@ if ! cmake -S "$SOURCE_DIR" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
     echo "vim4j: native library: CMake configure failed (log: $BUILD_DIR/vim4j-configure.log)" >&2
     exit 1
 fi
-if ! cmake --build "$BUILD_DIR" --target vim4j -j "${VIM4J_NATIVE_JOBS:-2}"; then
+targets="vim4j"
+if grep -q '^VIM4J_CUDA_BUILT:INTERNAL=ON' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
+    targets="vim4j vim4j_cuda"
+fi
+# shellcheck disable=SC2086  # one --target per word
+if ! cmake --build "$BUILD_DIR" $(for t in $targets; do printf -- '--target %s ' "$t"; done) -j "${VIM4J_NATIVE_JOBS:-2}"; then
     echo "vim4j: native library: build failed" >&2
     exit 1
 fi
@@ -62,6 +68,19 @@ fi
 LIB=$BUILD_DIR/libvim4j.so
 [ -f "$LIB" ] || { echo "vim4j: native library: $LIB was not produced" >&2; exit 1; }
 cp -f "$LIB" "$OUTPUT_DIR/libvim4j.so.tmp" && mv -f "$OUTPUT_DIR/libvim4j.so.tmp" "$OUTPUT_DIR/libvim4j.so" || exit 1
+cuda=false
+case " $targets " in
+    *" vim4j_cuda "*)
+        CUDA_LIB=$BUILD_DIR/libvim4j_cuda.so
+        [ -f "$CUDA_LIB" ] || { echo "vim4j: native library: $CUDA_LIB was not produced" >&2; exit 1; }
+        cp -f "$CUDA_LIB" "$OUTPUT_DIR/libvim4j_cuda.so.tmp" && mv -f "$OUTPUT_DIR/libvim4j_cuda.so.tmp" "$OUTPUT_DIR/libvim4j_cuda.so" || exit 1
+        cuda=true
+        ;;
+    *)
+        rm -f "$OUTPUT_DIR/libvim4j_cuda.so"
+        echo "vim4j: CUDA library not built (no nvcc found, or -DVIM4J_CUDA=OFF): see $BUILD_DIR/vim4j-configure.log"
+        ;;
+esac
 
 os=$(uname -s | tr '[:upper:]' '[:lower:]')
 arch=$(uname -m)
@@ -70,6 +89,7 @@ case "$arch" in
     *) tiers=portable ;;
 esac
 abi=$(sed -n 's/^#define VIM4J_ABI_VERSION \([0-9][0-9]*\).*/\1/p' "$SOURCE_DIR/include/vim4j.h")
+cuda_abi=$(sed -n 's/^#define VIM4J_CUDA_ABI_VERSION \([0-9][0-9]*\).*/\1/p' "$SOURCE_DIR/include/vim4j_cuda.h")
 {
     echo "# written by cmake/build-native.sh"
     echo "version=0.1.0"
@@ -77,5 +97,7 @@ abi=$(sed -n 's/^#define VIM4J_ABI_VERSION \([0-9][0-9]*\).*/\1/p' "$SOURCE_DIR/
     echo "isa.tiers=$tiers"
     echo "os=$os"
     echo "arch=$arch"
+    echo "cuda=$cuda"
+    echo "cuda.abi=${cuda_abi:-1}"
 } >"$OUTPUT_DIR/vim4j-native.properties" || exit 1
-echo "vim4j: native library built: $OUTPUT_DIR/libvim4j.so (tiers $tiers)"
+echo "vim4j: native library built: $OUTPUT_DIR/libvim4j.so (tiers $tiers)$([ "$cuda" = true ] && echo " and libvim4j_cuda.so")"
