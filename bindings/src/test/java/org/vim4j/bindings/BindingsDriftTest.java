@@ -26,11 +26,14 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Keeps the committed bindings in step with {@code native/include/vim4j.h} without needing jextract:
+ * Keeps the committed bindings in step with their C headers without needing jextract, for each ABI
+ * ({@code native/include/vim4j.h} -> {@link vim4j_h}, {@code native/include/vim4j_cuda.h} -> {@link vim4j_cuda_h}):
  * the header's hash, every prototype against the generated functions, every constant; and, when a built
- * {@code libvim4j.so} is at hand, every symbol and the ABI version.
+ * library ({@code libvim4j.so}, {@code libvim4j_cuda.so}) is at hand, every symbol and the ABI version.
  *
  * <p>A binding's {@code $descriptor()} lives in the same holder class as its symbol lookup, so reading it
  * needs the library; without one, prototypes are checked against the wrapper methods' reflected signatures
@@ -38,76 +41,118 @@ import org.junit.jupiter.api.Test;
  * compared by {@link #withTheLibraryEverySymbolResolvesAndDescriptorsMatch} when the library is found.
  */
 class BindingsDriftTest {
-    static final String REGENERATE = "native/include/vim4j.h changed: run bindings/regenerate";
+    /**
+     * One C ABI and its bindings: the header (relative to the repository root), the generated header class, the
+     * pinned jextract argument file, the constant prefix, the built library's file name and its ABI-version function.
+     */
+    record Abi(String header, Class<?> bindings, String jextractArgs, String constantPrefix, String library,
+            String abiFunction, String abiConstant) {
+        String regenerate() {
+            return header + " changed: run bindings/regenerate";
+        }
+
+        @Override
+        public String toString() {
+            return header;
+        }
+    }
+
+    static final Abi CPU = new Abi("native/include/vim4j.h", vim4j_h.class, "jextract.args", "VIM4J_", "libvim4j.so",
+            "vim4j_abi_version", "VIM4J_ABI_VERSION");
+    static final Abi CUDA = new Abi("native/include/vim4j_cuda.h", vim4j_cuda_h.class, "jextract-cuda.args", "VIM4J_CUDA_",
+            "libvim4j_cuda.so", "vim4j_cuda_abi_version", "VIM4J_CUDA_ABI_VERSION");
+
+    static List<Abi> abis() {
+        return List.of(CPU, CUDA);
+    }
 
     private static Path root() {
         return Path.of(System.getProperty("vim4j.repoRoot", "..")).toAbsolutePath().normalize();
     }
 
-    private static Path header() {
-        return root().resolve("native/include/vim4j.h");
+    private static HeaderPrototypes prototypes(Abi abi) throws IOException {
+        return HeaderPrototypes.parse(root().resolve(abi.header()));
     }
 
-    private static HeaderPrototypes prototypes() throws IOException {
-        return HeaderPrototypes.parse(header());
+    /** The header's constants: those with its prefix (vim4j.h's VIM4J_ excludes vim4j_cuda.h's VIM4J_CUDA_ only by file). */
+    private static Map<String, Long> headerConstants(Abi abi) throws IOException {
+        Map<String, Long> header = new TreeMap<>();
+        prototypes(abi).constants().forEach((k, v) -> {
+            if (k.startsWith(abi.constantPrefix())) {
+                header.put(k, v);
+            }
+        });
+        return header;
     }
 
-    @Test
-    void headerHashMatchesTheBindings() throws IOException, NoSuchAlgorithmException {
-        String recorded = Files.readString(root().resolve("bindings/HEADER.sha256")).strip().split("\\s+")[0];
-        String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(header())));
-        assertEquals(recorded, actual, REGENERATE);
-        // The banner postprocess stamped into the generated source carries the same hash.
-        Path src = root().resolve("bindings/src/main/java/org/vim4j/bindings/vim4j_h.java");
-        assertTrue(Files.readString(src).contains("sha256=" + actual + ";"), REGENERATE + " (banner of vim4j_h.java is stale)");
+    @ParameterizedTest
+    @MethodSource("abis")
+    void headerHashMatchesTheBindings(Abi abi) throws IOException, NoSuchAlgorithmException {
+        String recorded = null;
+        for (String line : Files.readAllLines(root().resolve("bindings/HEADER.sha256"))) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length == 2 && f[1].equals(abi.header())) {
+                recorded = f[0];
+            }
+        }
+        assertNotNull(recorded, "bindings/HEADER.sha256 has no line for " + abi.header() + ": " + abi.regenerate());
+        String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(root().resolve(abi.header()))));
+        assertEquals(recorded, actual, abi.regenerate());
+        // The banner postprocess stamped into the generated sources carries the same hash.
+        for (String file : List.of(abi.bindings().getSimpleName() + ".java", abi.bindings().getSimpleName() + "$shared.java")) {
+            Path src = root().resolve("bindings/src/main/java/org/vim4j/bindings/" + file);
+            assertTrue(Files.readString(src).contains("sha256=" + actual + ";"), abi.regenerate() + " (banner of " + file
+                    + " is stale)");
+        }
     }
 
-    @Test
-    void everyPrototypeHasItsBindingAndNothingElse() throws IOException {
-        Map<String, HeaderPrototypes.Function> header = prototypes().functions();
+    @ParameterizedTest
+    @MethodSource("abis")
+    void everyPrototypeHasItsBindingAndNothingElse(Abi abi) throws IOException {
+        Map<String, HeaderPrototypes.Function> header = prototypes(abi).functions();
+        String regenerate = abi.regenerate();
         TreeSet<String> bound = new TreeSet<>();
-        for (Method m : vim4j_h.class.getDeclaredMethods()) {
+        for (Method m : abi.bindings().getDeclaredMethods()) {
             if (Modifier.isPublic(m.getModifiers()) && m.getName().endsWith("$descriptor")) {
                 bound.add(m.getName().substring(0, m.getName().length() - "$descriptor".length()));
             }
         }
-        assertEquals(new TreeSet<>(header.keySet()), bound, REGENERATE + " (functions differ)");
+        assertEquals(new TreeSet<>(header.keySet()), bound, regenerate + " (functions differ)");
         for (HeaderPrototypes.Function f : header.values()) {
             Class<?>[] expected = f.params().stream().map(p -> carrier(p.type())).toArray(Class<?>[]::new);
-            Method wrapper = publicStatic(f.name(), expected);
-            assertEquals(f.params().size(), wrapper.getParameterCount(), REGENERATE + " (arity of " + f.name() + ")");
-            assertEquals(carrier(f.returnType()), wrapper.getReturnType(), REGENERATE + " (return type of " + f.name() + ")");
-            assertEquals(FunctionDescriptor.class, publicStatic(f.name() + "$descriptor").getReturnType());
-            assertEquals(MethodHandle.class, publicStatic(f.name() + "$handle").getReturnType());
-            assertEquals(MemorySegment.class, publicStatic(f.name() + "$address").getReturnType());
+            Method wrapper = publicStatic(abi, f.name(), expected);
+            assertEquals(f.params().size(), wrapper.getParameterCount(), regenerate + " (arity of " + f.name() + ")");
+            assertEquals(carrier(f.returnType()), wrapper.getReturnType(), regenerate + " (return type of " + f.name() + ")");
+            assertEquals(FunctionDescriptor.class, publicStatic(abi, f.name() + "$descriptor").getReturnType());
+            assertEquals(MethodHandle.class, publicStatic(abi, f.name() + "$handle").getReturnType());
+            assertEquals(MemorySegment.class, publicStatic(abi, f.name() + "$address").getReturnType());
         }
     }
 
-    @Test
-    void everyConstantHasItsValue() throws Exception {
-        Map<String, Long> header = new TreeMap<>();
-        prototypes().constants().forEach((k, v) -> {
-            if (k.startsWith("VIM4J_")) {
-                header.put(k, v);
-            }
-        });
+    @ParameterizedTest
+    @MethodSource("abis")
+    void everyConstantHasItsValue(Abi abi) throws Exception {
+        Map<String, Long> header = headerConstants(abi);
         Map<String, Long> bound = new TreeMap<>();
-        for (Method m : vim4j_h.class.getDeclaredMethods()) {
-            if (Modifier.isPublic(m.getModifiers()) && Modifier.isStatic(m.getModifiers()) && m.getName().startsWith("VIM4J_")
-                    && m.getParameterCount() == 0) {
+        for (Method m : abi.bindings().getDeclaredMethods()) {
+            if (Modifier.isPublic(m.getModifiers()) && Modifier.isStatic(m.getModifiers())
+                    && m.getName().startsWith(abi.constantPrefix()) && m.getParameterCount() == 0) {
                 bound.put(m.getName(), ((Number) m.invoke(null)).longValue());
             }
         }
-        assertFalse(header.isEmpty(), "no VIM4J_ constants parsed from " + header());
-        assertEquals(header, bound, REGENERATE + " (constants differ)");
+        assertFalse(header.isEmpty(), "no " + abi.constantPrefix() + " constants parsed from " + abi.header());
+        assertEquals(header, bound, abi.regenerate() + " (constants differ)");
     }
 
     /** The pinned jextract filters name exactly the header's functions and constants (else regenerate drops some). */
-    @Test
-    void jextractArgsListExactlyTheHeadersSymbols() throws IOException {
+    @ParameterizedTest
+    @MethodSource("abis")
+    void jextractArgsListExactlyTheHeadersSymbols(Abi abi) throws IOException {
         TreeSet<String> functions = new TreeSet<>(), constants = new TreeSet<>();
         String previous = "";
-        for (String line : Files.readAllLines(root().resolve("bindings/jextract.args"))) {
+        String headerClass = null;
+        for (String line : Files.readAllLines(root().resolve("bindings/" + abi.jextractArgs()))) {
             String t = line.strip();
             if (t.isEmpty() || t.startsWith("#")) {
                 continue;
@@ -116,14 +161,16 @@ class BindingsDriftTest {
                 functions.add(t);
             } else if (previous.equals("--include-constant")) {
                 constants.add(t);
+            } else if (previous.equals("--header-class-name")) {
+                headerClass = t;
             }
             previous = t;
         }
-        HeaderPrototypes h = prototypes();
-        assertEquals(new TreeSet<>(h.functions().keySet()), functions, "bindings/jextract.args --include-function list vs vim4j.h");
-        TreeSet<String> defined = new TreeSet<>(h.constants().keySet());
-        defined.removeIf(n -> !n.startsWith("VIM4J_"));
-        assertEquals(defined, constants, "bindings/jextract.args --include-constant list vs vim4j.h");
+        HeaderPrototypes h = prototypes(abi);
+        String args = "bindings/" + abi.jextractArgs();
+        assertEquals(abi.bindings().getSimpleName(), headerClass, args + " --header-class-name");
+        assertEquals(new TreeSet<>(h.functions().keySet()), functions, args + " --include-function list vs " + abi.header());
+        assertEquals(new TreeSet<>(headerConstants(abi).keySet()), constants, args + " --include-constant list vs " + abi.header());
     }
 
     @Test
@@ -142,24 +189,27 @@ class BindingsDriftTest {
 
     /**
      * (c) With a built library (from {@code -Dvim4j.native.dir} or the native module's build output): load it
-     * the way vim4j's loader does (System.load, so the bindings' loader lookup sees it), then every symbol
+     * the way vim4j's loaders do (System.load, so the bindings' loader lookup sees it), then every symbol
      * resolves, every descriptor has the header's layouts and the library's ABI version is the bindings'.
+     * Loading libvim4j_cuda.so and calling its ABI-version function needs no GPU or driver.
      */
-    @Test
+    @ParameterizedTest
+    @MethodSource("abis")
     @SuppressWarnings("restricted")
-    void withTheLibraryEverySymbolResolvesAndDescriptorsMatch() throws IOException {
-        Path lib = library();
-        assumeTrue(lib != null, "no built libvim4j.so: set -Dvim4j.native.dir=DIR or build the native module first "
-                + "(looked in " + candidates() + ")");
+    void withTheLibraryEverySymbolResolvesAndDescriptorsMatch(Abi abi) throws Exception {
+        Path lib = library(abi);
+        assumeTrue(lib != null, "no built " + abi.library() + ": set -Dvim4j.native.dir=DIR or build the native module first "
+                + "(looked in " + candidates(abi) + ")" + (abi == CUDA ? "; it is built only where CMake finds nvcc" : ""));
         System.load(lib.toString());
-        assertEquals(vim4j_h.VIM4J_ABI_VERSION(), vim4j_h.vim4j_abi_version(), "ABI version of " + lib);
-        for (HeaderPrototypes.Function f : prototypes().functions().values()) {
-            MemorySegment addr = (MemorySegment) invoke(f.name() + "$address");
+        assertEquals(((Number) invoke(abi, abi.abiConstant())).intValue(), ((Number) invoke(abi, abi.abiFunction())).intValue(),
+                "ABI version of " + lib);
+        for (HeaderPrototypes.Function f : prototypes(abi).functions().values()) {
+            MemorySegment addr = (MemorySegment) invoke(abi, f.name() + "$address");
             assertNotNull(addr);
             assertFalse(addr.equals(MemorySegment.NULL), f.name() + " resolved to NULL");
-            FunctionDescriptor desc = (FunctionDescriptor) invoke(f.name() + "$descriptor");
-            assertEquals(expected(f), desc, REGENERATE + " (descriptor of " + f.name() + ")");
-            MethodHandle mh = (MethodHandle) invoke(f.name() + "$handle");
+            FunctionDescriptor desc = (FunctionDescriptor) invoke(abi, f.name() + "$descriptor");
+            assertEquals(expected(f), desc, abi.regenerate() + " (descriptor of " + f.name() + ")");
+            MethodHandle mh = (MethodHandle) invoke(abi, f.name() + "$handle");
             assertEquals(desc.toMethodType(), mh.type(), f.name() + "$handle type");
         }
     }
@@ -199,36 +249,36 @@ class BindingsDriftTest {
         };
     }
 
-    private static Method publicStatic(String name, Class<?>... params) {
+    private static Method publicStatic(Abi abi, String name, Class<?>... params) {
         try {
-            Method m = vim4j_h.class.getMethod(name, params);
+            Method m = abi.bindings().getMethod(name, params);
             assertTrue(Modifier.isStatic(m.getModifiers()), name + " is not static");
             return m;
         } catch (NoSuchMethodException e) {
-            return fail(REGENERATE + " (no binding " + name + List.of(params).stream().map(Class::getSimpleName).toList() + ")");
+            return fail(abi.regenerate() + " (no binding " + name + List.of(params).stream().map(Class::getSimpleName).toList() + ")");
         }
     }
 
-    private static Object invoke(String name) {
+    private static Object invoke(Abi abi, String name) {
         try {
-            return vim4j_h.class.getMethod(name).invoke(null);
+            return abi.bindings().getMethod(name).invoke(null);
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(name + ": " + e.getCause(), e);
         }
     }
 
-    private static List<Path> candidates() {
+    private static List<Path> candidates(Abi abi) {
         List<Path> c = new ArrayList<>();
         String dir = System.getProperty("vim4j.native.dir");
         if (dir != null && !dir.isBlank()) {
-            c.add(Path.of(dir, "libvim4j.so"));
+            c.add(Path.of(dir, abi.library()));
         }
-        c.add(root().resolve("native/target/classes/org/vim4j/native/linux-x86_64/libvim4j.so"));
+        c.add(root().resolve("native/target/classes/org/vim4j/native/linux-x86_64/" + abi.library()));
         return c;
     }
 
-    private static Path library() {
-        return candidates().stream().filter(Files::isRegularFile).findFirst().orElse(null);
+    private static Path library(Abi abi) {
+        return candidates(abi).stream().filter(Files::isRegularFile).findFirst().orElse(null);
     }
 
     private static void assertThrowsIae(String text) {
