@@ -4,6 +4,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.vim4j.model.DeviceForward;
+import org.vim4j.model.DeviceSession;
 import org.vim4j.model.OutputKind;
 import org.vim4j.model.PosEmbedInterpolation;
 import org.vim4j.model.StageObserver;
@@ -26,6 +28,7 @@ public final class VimSession implements AutoCloseable {
     private final VimConfig config;
     private final Arena arena = Arena.ofShared();
     private final Workspace ws;
+    private final DeviceSession device; // the device backend's context, or null: the host loop runs
     private final AtomicReference<Thread> user = new AtomicReference<>();
     private volatile boolean closed;
     private int gridH = -1, gridW = -1;
@@ -37,7 +40,14 @@ public final class VimSession implements AutoCloseable {
             throw new VimException("maxBatch must be >= 1, got " + maxBatch);
         }
         int tokens = Math.multiplyExact(config.gridSize(maxHeight), config.gridSize(maxWidth)) + 1;
-        this.ws = new Workspace(arena, config, maxBatch, tokens);
+        try {
+            this.ws = new Workspace(arena, config, maxBatch, tokens);
+            this.device = model.kernels() instanceof DeviceForward df
+                    ? df.openSession(model.weights(), arena, maxBatch, tokens) : null;
+        } catch (RuntimeException | Error e) { // e.g. out of device memory: free what was allocated
+            arena.close();
+            throw e;
+        }
     }
 
     /** Logits for {@code batch} images: {@code batch * numClasses} floats. */
@@ -95,8 +105,12 @@ public final class VimSession implements AutoCloseable {
                 validate(kind, input, batch, height, width, output);
                 int gh = config.gridSize(height), gw = config.gridSize(width);
                 preparePositions(gh, gw);
-                VimForward.run(model.kernels(), model.weights(), ws, input, 0, batch, gh, gw, height, width, observer);
-                copyOut(kind, batch, gh * gw + 1, output);
+                if (device != null && observer == null) {
+                    device.run(kind, input, batch, gh, gw, height, width, ws.posEmbed, output);
+                } else {
+                    VimForward.run(model.kernels(), model.weights(), ws, input, 0, batch, gh, gw, height, width, observer);
+                    copyOut(kind, batch, gh * gw + 1, output);
+                }
             } finally {
                 model.exit();
             }

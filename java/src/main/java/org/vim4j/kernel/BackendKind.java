@@ -6,9 +6,9 @@ public enum BackendKind {
     SCALAR,
     /** Java Vector API (jdk.incubator.vector): SIMD on any JDK that has the module. */
     VECTOR,
-    /** C++ SIMD kernels through FFM (a later release). */
+    /** C++ SIMD kernels through FFM ({@code libvim4j.so}). */
     NATIVE,
-    /** CUDA kernels through FFM (a later release). */
+    /** CUDA kernels through FFM ({@code libvim4j_cuda.so}), the whole forward on an NVIDIA GPU. */
     CUDA;
 
     public String id() {

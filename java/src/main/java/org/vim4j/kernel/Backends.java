@@ -6,6 +6,8 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.vim4j.VimException;
+import org.vim4j.kernel.cuda.CudaKernels;
+import org.vim4j.kernel.cuda.CudaLibrary;
 import org.vim4j.kernel.nativ.NativeKernels;
 import org.vim4j.kernel.nativ.NativeLibrary;
 import org.vim4j.kernel.scalar.ScalarKernels;
@@ -14,7 +16,9 @@ import org.vim4j.kernel.scalar.ScalarKernels;
  * Chooses the backend once per JVM and says so in one log line.
  *
  * <p>{@code -Dvim4j.backend=scalar|vector|native|cuda|auto} (default auto: the fastest available).
- * NATIVE is available when {@link NativeLibrary} loaded {@code libvim4j.so} (its ISA tier is logged).
+ * NATIVE is available when {@link NativeLibrary} loaded {@code libvim4j.so} (its ISA tier is logged); CUDA when
+ * {@link CudaLibrary} loaded {@code libvim4j_cuda.so} and found a GPU (the device is logged), so {@code auto} picks
+ * it ahead of the CPU backends.
  * Forcing an unavailable backend is an error naming why it is unavailable. The INFO line names the
  * chosen backend, its vector width and default thread count, and why each faster backend was skipped,
  * so nobody runs the slow path without knowing.
@@ -32,7 +36,10 @@ public final class Backends {
     /** Why each backend cannot run here; absent from the map means available. */
     public static Map<BackendKind, String> unavailable() {
         Map<BackendKind, String> why = new EnumMap<>(BackendKind.class);
-        why.put(BackendKind.CUDA, "the CUDA backend is not part of this build yet");
+        CudaLibrary.Status cuda = CudaLibrary.status();
+        if (!cuda.available()) {
+            why.put(BackendKind.CUDA, cuda.reason());
+        }
         NativeLibrary.Status nat = NativeLibrary.status();
         if (!nat.available()) {
             why.put(BackendKind.NATIVE, nat.reason());
@@ -95,6 +102,9 @@ public final class Backends {
             sb.append(", ").append(org.vim4j.kernel.vector.VectorKernels.vectorBits()).append("-bit vectors");
         } else if (chosen == BackendKind.NATIVE) {
             sb.append(", ").append(NativeLibrary.status().isa()).append(" ISA");
+        } else if (chosen == BackendKind.CUDA) {
+            sb.append(", ").append(CudaLibrary.status().device()).append(", ")
+                    .append(System.getProperty(CudaKernels.PRECISION_PROPERTY, "fp32")).append(" GEMMs");
         }
         sb.append(", ").append(chosen == BackendKind.SCALAR ? 1 : defaultThreads()).append(" threads)");
         for (BackendKind k : BackendKind.values()) {
@@ -133,7 +143,7 @@ public final class Backends {
             case SCALAR -> new ScalarKernels();
             case VECTOR -> new org.vim4j.kernel.vector.VectorKernels(threads);
             case NATIVE -> new NativeKernels(threads);
-            default -> throw new VimException("backend '" + kind.id() + "' is unavailable");
+            case CUDA -> new CudaKernels(threads);
         };
     }
 }

@@ -209,8 +209,23 @@ public final class NativeLibrary {
      * identical file is already there; returns the library's path, or null when nothing is bundled.
      */
     static Path extract(Resources resources, Path cacheRoot) throws IOException {
+        return extract(resources, cacheRoot, LIBRARY_FILE);
+    }
+
+    /**
+     * Another library of the vim4j-native jar ({@code libvim4j_cuda.so}) extracted the same way, into the same
+     * versioned cache: {@code -Dvim4j.native.cacheDir} or {@code ~/.cache/vim4j}. Null when it is not bundled.
+     */
+    public static Path extractBundled(String libraryFile) throws IOException {
+        if (!isBundledPlatform()) {
+            return null;
+        }
+        return extract(NativeLibrary::classpathResource, Settings.fromSystemProperties().cacheDir(), libraryFile);
+    }
+
+    static Path extract(Resources resources, Path cacheRoot, String libraryFile) throws IOException {
         byte[] lib;
-        try (InputStream in = resources.open(LIBRARY_FILE)) {
+        try (InputStream in = resources.open(libraryFile)) {
             if (in == null) {
                 return null;
             }
@@ -232,7 +247,7 @@ public final class NativeLibrary {
         }
         Path dir = cacheRoot.toAbsolutePath().resolve(version + "-" + sha.substring(0, 16));
         Files.createDirectories(dir);
-        Path file = dir.resolve(LIBRARY_FILE);
+        Path file = dir.resolve(libraryFile);
         if (!sameContent(file, lib.length, sha)) {
             writeAtomically(file, lib);
         }

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The GPU machine's check for the CUDA backend (issue 5), one prepared script with a time box per step so one
+# failure never eats the budget. Writes everything under $OUT (the run tool's output folder; default
+# target/device-out) and ends with $OUT/summary.txt. Runs without a GPU too (here: builds, ctest skips, the Java
+# CUDA tests report "skipped: no CUDA device"), exiting 0 with the summary; exits 1 if a step that ran failed.
+#
+#   bash benchmarks/device/check.sh [--quick]        (after benchmarks/device/prepare.sh on a JDK machine)
+#
+# Environment: OUT, VIM4J_DEVICE_BUDGET_S (total seconds for all steps, default 450), VIM4J_DEVICE_JOBS.
+set -u
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+OUT="${OUT:-$ROOT/target/device-out}"
+mkdir -p "$OUT"
+BUNDLE="$ROOT/.device-bundle"
+BUILD="$ROOT/target/device-build"
+BUDGET="${VIM4J_DEVICE_BUDGET_S:-450}"
+JOBS="${VIM4J_DEVICE_JOBS:-$(nproc 2>/dev/null || echo 4)}"
+QUICK=0
+[ "${1:-}" = "--quick" ] && QUICK=1
+START=$(date +%s)
+SUMMARY="$OUT/summary.txt"
+FAILED=0
+: > "$SUMMARY"
+
+note() { echo "$*" | tee -a "$SUMMARY"; }
+
+# step NAME SECONDS COMMAND...: runs COMMAND with a time limit (capped by what is left of the budget), output in
+# $OUT/NAME.log; records status and duration. 77 from a command means "skipped" (no device).
+step() {
+  local name=$1 limit=$2
+  shift 2
+  local left=$((BUDGET - ($(date +%s) - START)))
+  if [ "$left" -lt 15 ]; then
+    note "SKIP  $name: budget spent"
+    return 0
+  fi
+  [ "$limit" -gt "$left" ] && limit=$left
+  local t0=$(date +%s)
+  timeout -k 5 "$limit" "$@" > "$OUT/$name.log" 2>&1
+  local rc=$?
+  local dt=$(($(date +%s) - t0))
+  case $rc in
+    0) note "OK    $name (${dt}s)" ;;
+    77) note "SKIP  $name (${dt}s): $(grep -m1 -i 'skipped' "$OUT/$name.log" | cut -c1-200)" ;;
+    124|137) note "TIME  $name: over its ${limit}s limit (log: $name.log)"; FAILED=1 ;;
+    *) note "FAIL  $name rc=$rc (${dt}s; log: $name.log)"; FAILED=1 ;;
+  esac
+  return 0
+}
+
+note "vim4j device check $(date -u +%Y-%m-%dT%H:%M:%SZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+GPU=0
+if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L > "$OUT/gpu.txt" 2>&1; then
+  GPU=1
+  nvidia-smi >> "$OUT/gpu.txt" 2>&1
+  note "GPU: $(head -n1 "$OUT/gpu.txt")"
+else
+  note "GPU: none (no working nvidia-smi): GPU steps report skipped"
+fi
+NVCC="$(command -v nvcc || ls /usr/local/cuda*/bin/nvcc 2>/dev/null | sort -V | tail -n1)"
+note "nvcc: ${NVCC:-none} $([ -n "$NVCC" ] && "$NVCC" --version | tail -n1)"
+
+# 1. Build both libraries, the ctest tests and the kernel benchmark.
+GEN=""
+command -v ninja >/dev/null 2>&1 && GEN="-G Ninja"
+CUDACXX_ARG=""
+[ -n "$NVCC" ] && CUDACXX_ARG="-DCMAKE_CUDA_COMPILER=$NVCC"
+# shellcheck disable=SC2086
+step configure 120 cmake -S native -B "$BUILD" $GEN -DCMAKE_BUILD_TYPE=Release -DVIM4J_OUTPUT_DIR="$BUILD/out" \
+    -DVIM4J_BUILD_TESTS=ON -DVIM4J_BUILD_BENCH=ON $CUDACXX_ARG
+step build 300 cmake --build "$BUILD" -j "$JOBS"
+if [ ! -f "$BUILD/out/libvim4j_cuda.so" ]; then
+  note "no libvim4j_cuda.so was built (see configure.log / build.log); the remaining CUDA steps cannot run"
+fi
+
+# 2. C++ kernel tests against CPU references (ctest reports "skipped" without a device).
+step ctest-cuda 120 ctest --test-dir "$BUILD" -L cuda --output-on-failure
+
+# 3. Java: the CUDA backend's tests (golden logits on the device path in fp32/tf32, with and without graphs; the
+#    per-stage golden test and the kernel conformance suite on every backend, CUDA included).
+JAVA="$BUNDLE/runtime/bin/java"
+if [ -x "$JAVA" ]; then
+  CP="$BUNDLE/lib/*:$BUNDLE/test-classes:$BUNDLE/classes"
+  JFLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dvim4j.native.dir="$BUILD/out"
+          -Dvim4j.native.cacheDir="$OUT/cache" -Xss4m)
+  step java-cuda-tests 150 "$JAVA" "${JFLAGS[@]}" -cp "$CP" RunTests org.vim4j.kernel.cuda.CudaLibraryTest \
+      org.vim4j.kernel.cuda.DeviceArenaTest org.vim4j.CudaGoldenTest
+  if [ "$GPU" = 1 ]; then
+    step java-golden-all-backends 120 "$JAVA" "${JFLAGS[@]}" -cp "$CP" RunTests org.vim4j.GoldenParityTest
+    [ "$QUICK" = 0 ] && step java-conformance 150 "$JAVA" "${JFLAGS[@]}" -cp "$CP" RunTests org.vim4j.kernel.KernelConformanceTest
+  fi
+  # 4. End-to-end benchmarks (random weights), fp32 unless named.
+  if [ "$GPU" = 1 ]; then
+    bench() { local name=$1 limit=$2; shift 2; step "bench-$name" "$limit" "$JAVA" "${JFLAGS[@]}" -cp "$CP" "$@"; }
+    bench latency-tiny 40 DeviceBench latency tiny 224 300
+    bench latency-tiny-tf32 40 -Dvim4j.cuda.precision=tf32 DeviceBench latency tiny 224 300
+    bench latency-small 40 DeviceBench latency small 224 100
+    bench latency-base 50 DeviceBench latency base 224 50
+    for b in 64 256; do
+      bench "throughput-tiny-b$b" 50 DeviceBench throughput tiny 224 "$b" 10
+      bench "throughput-tiny-b$b-tf32" 50 -Dvim4j.cuda.precision=tf32 DeviceBench throughput tiny 224 "$b" 10
+    done
+    if [ "$QUICK" = 0 ]; then
+      for b in 64 256; do
+        bench "throughput-small-b$b" 60 DeviceBench throughput small 224 "$b" 5
+        bench "throughput-base-b$b" 80 DeviceBench throughput base 224 "$b" 3
+      done
+      for r in 512 738 1024 1248; do
+        bench "memory-tiny-$r" 60 DeviceBench memory tiny "$r" 5
+      done
+    fi
+  fi
+else
+  note "SKIP  java steps: no $JAVA (run benchmarks/device/prepare.sh on a JDK machine and carry .device-bundle)"
+fi
+
+# 5. Per-kernel bandwidth / FLOP/s against the H200's peaks.
+if [ -x "$BUILD/vim4j_cuda_bench" ]; then
+  if [ "$QUICK" = 1 ]; then
+    step kernels 90 "$BUILD/vim4j_cuda_bench" --quick
+  else
+    step kernels 120 "$BUILD/vim4j_cuda_bench"
+  fi
+fi
+
+# 6. Our PyTorch reference (tools/vim_reference.py) on the same GPU.
+PY="$(command -v python3 || true)"
+if [ -n "$PY" ]; then
+  if [ "$QUICK" = 1 ]; then
+    step torch-reference 90 "$PY" benchmarks/device/torch_reference.py --quick
+  else
+    step torch-reference 120 "$PY" benchmarks/device/torch_reference.py
+  fi
+fi
+
+# 7. The results in one place: test summaries, benchmark lines.
+{
+  echo
+  echo "== ctest =="; grep -E "tests passed|tests failed|Skipped|\*\*\*" "$OUT/ctest-cuda.log" 2>/dev/null | head -20
+  for f in java-cuda-tests java-golden-all-backends java-conformance; do
+    [ -f "$OUT/$f.log" ] || continue
+    echo "== $f =="; grep -E "tests (successful|failed|skipped|aborted)|^FAILED|CUDA golden" "$OUT/$f.log" | head -40
+  done
+  echo "== benchmarks (DeviceBench) =="; cat "$OUT"/bench-*.log 2>/dev/null | grep '^{'
+  echo "== kernels =="; grep -E "^(kernel|device)=" "$OUT/kernels.log" 2>/dev/null
+  echo "== torch reference =="; grep '^{' "$OUT/torch-reference.log" 2>/dev/null
+} >> "$SUMMARY"
+note "total $(( $(date +%s) - START ))s of a ${BUDGET}s budget; exit $FAILED"
+cat "$SUMMARY" > "$OUT/summary.final.txt"
+exit $FAILED

@@ -1,0 +1,123 @@
+package org.vim4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.vim4j.io.Npy;
+import org.vim4j.kernel.BackendKind;
+import org.vim4j.kernel.cuda.CudaKernels;
+import org.vim4j.kernel.cuda.CudaLibrary;
+import org.vim4j.tensor.Tensor;
+
+/**
+ * The CUDA backend's device path (the whole forward on the GPU, {@code VimSession.run} without an observer) against
+ * the golden fixtures: FP32 with and without CUDA graphs within {@link GoldenParityTest#LOGITS_TOL}; TF32 reported
+ * (its deviation printed) and held to a looser bound. {@link GoldenParityTest} covers the per-stage (staged) path.
+ * Needs a GPU; skipped with the reason otherwise.
+ */
+class CudaGoldenTest {
+    /** TF32 keeps 10 mantissa bits per GEMM input; over a few layers the logits move by about 1e-3 of their scale. */
+    static final float TF32_TOL = 2e-2f;
+
+    private static void gpu() {
+        assumeTrue(CudaLibrary.status().available(), () -> "no GPU: " + CudaLibrary.status().reason());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> devicePathMatchesTheReference() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String precision : new String[] {"fp32", "tf32"}) {
+            for (String graph : new String[] {"true", "false"}) {
+                for (String c : GoldenParityTest.CASES) {
+                    tests.add(DynamicTest.dynamicTest("cuda " + precision + " graph=" + graph + " / " + c, () -> {
+                        gpu();
+                        check(c, precision, graph);
+                    }));
+                }
+            }
+        }
+        return tests.stream();
+    }
+
+    static float[] logits(String name, String precision, String graph, int runs) throws IOException {
+        Path dir = GoldenParityTest.golden(name);
+        Map<String, Integer> cfg = GoldenParityTest.config(dir);
+        String oldP = System.getProperty(CudaKernels.PRECISION_PROPERTY), oldG = System.getProperty(CudaKernels.GRAPH_PROPERTY);
+        System.setProperty(CudaKernels.PRECISION_PROPERTY, precision);
+        System.setProperty(CudaKernels.GRAPH_PROPERTY, graph);
+        try (Arena arena = Arena.ofConfined();
+                VimModel model = VimModel.load(dir.resolve("model.safetensors"), VimOptions.defaults().withBackend(BackendKind.CUDA)
+                        .withThreads(1).withImageSize(cfg.get("img_size")).withStride(cfg.get("stride")))) {
+            Tensor x = Npy.read(dir.resolve("input.npy"), arena);
+            int b = (int) x.dim(0), h = (int) x.dim(2), w = (int) x.dim(3);
+            float[] in = x.toFloatArray();
+            try (VimSession s = model.newSession(b, h, w)) {
+                float[] first = s.logits(in, b, h, w);
+                for (int i = 1; i < runs; i++) { // graph replays must give the identical result
+                    assertArrayEquals(first, s.logits(in, b, h, w), name + ": run " + i + " differs from the first");
+                }
+                // smaller batches through the same session (another graph), the first image's logits unchanged
+                if (b > 1) {
+                    float[] one = s.logits(java.util.Arrays.copyOf(in, in.length / b), 1, h, w);
+                    float[] want = java.util.Arrays.copyOf(first, one.length);
+                    GoldenParityTest.compare(name + " batch 1 vs batch " + b, want, one, 0f, 1e-5f);
+                }
+                return first;
+            }
+        } finally {
+            restore(CudaKernels.PRECISION_PROPERTY, oldP);
+            restore(CudaKernels.GRAPH_PROPERTY, oldG);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
+        }
+    }
+
+    static void check(String name, String precision, String graph) throws IOException {
+        Path dir = GoldenParityTest.golden(name);
+        float[] want = GoldenParityTest.read(dir, "logits.npy", Arena.ofAuto());
+        float[] got = logits(name, precision, graph, 3);
+        double worst = 0;
+        for (int i = 0; i < want.length; i++) {
+            worst = Math.max(worst, Math.abs(got[i] - want[i]));
+        }
+        System.out.printf("CUDA golden %s %s graph=%s: max |logit - reference| = %.3g%n", name, precision, graph, worst);
+        GoldenParityTest.compare("cuda " + precision + " " + name + " logits", want, got, 0f,
+                precision.equals("fp32") ? GoldenParityTest.LOGITS_TOL : TF32_TOL);
+    }
+
+    @Test
+    void aClosedSessionOrModelRefusesToRun() throws IOException {
+        gpu();
+        Path dir = GoldenParityTest.golden("tiny");
+        Map<String, Integer> cfg = GoldenParityTest.config(dir);
+        VimModel model = VimModel.load(dir.resolve("model.safetensors"), VimOptions.defaults().withBackend(BackendKind.CUDA)
+                .withImageSize(cfg.get("img_size")).withStride(cfg.get("stride")));
+        int size = cfg.get("img_size");
+        VimSession s = model.newSession(1, size, size);
+        float[] in = new float[3 * size * size];
+        s.logits(in, 1, size, size);
+        s.close();
+        assertThrows(IllegalStateException.class, () -> s.logits(in, 1, size, size));
+        VimSession s2 = model.newSession(1, size, size);
+        model.close();
+        assertThrows(IllegalStateException.class, () -> s2.logits(in, 1, size, size));
+    }
+}
