@@ -125,7 +125,11 @@ if [ -x "$BUILD/vim4j_cuda_bench" ]; then
 fi
 
 # 6. Our PyTorch reference (tools/vim_reference.py) on the same GPU.
-PY="$(command -v python3 || true)"
+PY=""
+for p in python3 /usr/bin/python3 python; do  # the first interpreter that has torch (pyenv shims may not)
+  if command -v "$p" >/dev/null 2>&1 && "$p" -c "import torch" >/dev/null 2>&1; then PY="$(command -v "$p")"; break; fi
+done
+[ -n "$PY" ] || PY="$(command -v python3 || true)"
 if [ -n "$PY" ]; then
   if [ "$QUICK" = 1 ]; then
     step torch-reference 90 "$PY" benchmarks/device/torch_reference.py --quick
@@ -141,6 +145,7 @@ fi
   for f in java-cuda-tests java-golden-all-backends java-conformance; do
     [ -f "$OUT/$f.log" ] || continue
     echo "== $f =="; grep -E "tests (successful|failed|skipped|aborted)|^FAILED|CUDA golden" "$OUT/$f.log" | head -40
+    grep -m3 "^SKIPPED" "$OUT/$f.log"
   done
   echo "== benchmarks (DeviceBench) =="; cat "$OUT"/bench-*.log 2>/dev/null | grep '^{'
   echo "== kernels =="; grep -E "^(kernel|device)=" "$OUT/kernels.log" 2>/dev/null

@@ -37,7 +37,7 @@ mkdir -p "$BUNDLE/lib" "$BUNDLE/classes"
 
 # Project jars (without the native jar: the libraries are built on the GPU machine) and test dependencies.
 cp bindings/target/vim4j-bindings-*.jar java/target/vim4j-core-*.jar "$BUNDLE/lib/"
-tr ':' '\n' < java/target/device-classpath.txt | while read -r jar; do
+{ tr ':' '\n' < java/target/device-classpath.txt; echo; } | while read -r jar; do  # (the file has no final newline)
   case "$jar" in
     */junit-*|*/opentest4j-*|*/apiguardian-*|*/picocli-*) cp "$jar" "$BUNDLE/lib/" ;;
   esac
@@ -56,13 +56,17 @@ javac -d "$BUNDLE/classes" -cp "$BUNDLE/lib/*:$BUNDLE/test-classes" --add-module
     benchmarks/device/java/DeviceBench.java benchmarks/device/java/RunTests.java 2>&1 | grep -v "incubator" || true
 [ -f "$BUNDLE/classes/DeviceBench.class" ] || { echo "prepare: DeviceBench did not compile" >&2; exit 1; }
 
-# The runtime: the modules the jars need (jdeps), plus the vector incubator module and java.logging.
-mods="$(jdeps --ignore-missing-deps --multi-release 25 --print-module-deps -q \
-    --class-path "$BUNDLE/lib/*" "$BUNDLE"/lib/*.jar "$BUNDLE/classes" 2>/dev/null || true)"
-mods="${mods:-java.base}"
-mods="$mods,jdk.incubator.vector,java.logging"
+# The runtime: the modules the code that runs there needs. jdeps would also pull in java.desktop (image loading),
+# java.sql (picocli) and jdk.management, which no test or benchmark run there uses, and which would not fit in 64 MiB.
+mods="java.base,java.logging,jdk.incubator.vector"
 echo "prepare: jlink modules $mods"
-jlink --add-modules "$mods" --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$BUNDLE/runtime"
+jlink --add-modules "$mods" --strip-java-debug-attributes --strip-native-debug-symbols exclude-debuginfo-files \
+    --no-header-files --no-man-pages --compress=zip-9 --output "$BUNDLE/runtime" 2>&1 | grep -v "incubator" || true
+[ -x "$BUNDLE/runtime/bin/java" ] || { echo "prepare: jlink failed" >&2; exit 1; }
+# jlink keeps libjvm.so's symbol table (about 4 MiB): strip it when binutils are here.
+if command -v strip >/dev/null 2>&1; then
+  strip --strip-unneeded "$BUNDLE/runtime/lib/server/libjvm.so"
+fi
 "$BUNDLE/runtime/bin/java" -version 2>&1 | head -n1
 
 {

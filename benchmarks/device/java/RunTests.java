@@ -37,7 +37,7 @@ public final class RunTests {
                 if (!id.isTest()) {
                     return;
                 }
-                String what = id.getLegacyReportingName();
+                String what = id.getDisplayName();
                 switch (r.getStatus()) {
                     case SUCCESSFUL -> System.out.println("OK " + what);
                     case ABORTED -> System.out.println("SKIPPED " + what + ": " + r.getThrowable().map(Throwable::getMessage).orElse(""));
