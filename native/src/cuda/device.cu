@@ -25,6 +25,7 @@ int32_t vim4j_cuda_init(int32_t device, char* name, int32_t name_capacity) {
     if (count == 0) return fail(VIM4J_CUDA_ERR_NO_DEVICE, "no CUDA device: the driver reports 0 devices");
     VIM4J_CUDA_REQUIRE(fn, device >= 0 && device < count, "device", device, "no such device index");
     VIM4J_CUDA_TRY(fn, cudaSetDevice(device));
+    set_bound_device(device);
     cudaDeviceProp prop;
     VIM4J_CUDA_TRY(fn, cudaGetDeviceProperties(&prop, device));
     if (prop.major < 8) {
@@ -44,6 +45,7 @@ int32_t vim4j_cuda_init(int32_t device, char* name, int32_t name_capacity) {
 
 int32_t vim4j_cuda_device_info(int32_t* compute_capability, int32_t* sm_count, int64_t* total_bytes) {
     static const char* fn = "vim4j_cuda_device_info";
+    VIM4J_CUDA_BIND(fn);
     int dev = 0;
     VIM4J_CUDA_TRY(fn, cudaGetDevice(&dev));
     cudaDeviceProp prop;
@@ -56,6 +58,7 @@ int32_t vim4j_cuda_device_info(int32_t* compute_capability, int32_t* sm_count, i
 
 int32_t vim4j_cuda_mem_info(int64_t* free_bytes, int64_t* total_bytes) {
     static const char* fn = "vim4j_cuda_mem_info";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_NONNULL(fn, free_bytes);
     VIM4J_CUDA_NONNULL(fn, total_bytes);
     size_t f = 0, t = 0;
@@ -67,6 +70,7 @@ int32_t vim4j_cuda_mem_info(int64_t* free_bytes, int64_t* total_bytes) {
 
 int32_t vim4j_cuda_stream_create(int64_t* stream) {
     static const char* fn = "vim4j_cuda_stream_create";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_NONNULL(fn, stream);
     cudaStream_t s = nullptr;
     VIM4J_CUDA_TRY(fn, cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
@@ -76,6 +80,7 @@ int32_t vim4j_cuda_stream_create(int64_t* stream) {
 
 int32_t vim4j_cuda_stream_destroy(void* stream) {
     static const char* fn = "vim4j_cuda_stream_destroy";
+    VIM4J_CUDA_BIND(fn);
     if (stream == nullptr) return VIM4J_CUDA_OK;
     VIM4J_CUDA_TRY(fn, cudaStreamDestroy(static_cast<cudaStream_t>(stream)));
     return VIM4J_CUDA_OK;
@@ -83,12 +88,14 @@ int32_t vim4j_cuda_stream_destroy(void* stream) {
 
 int32_t vim4j_cuda_stream_synchronize(void* stream) {
     static const char* fn = "vim4j_cuda_stream_synchronize";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_TRY(fn, cudaStreamSynchronize(static_cast<cudaStream_t>(stream)));
     return VIM4J_CUDA_OK;
 }
 
 int32_t vim4j_cuda_graph_begin(void* stream) {
     static const char* fn = "vim4j_cuda_graph_begin";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_NONNULL(fn, stream);  // the legacy default stream cannot be captured
     // Thread-local mode: other threads' unrelated CUDA calls (another session) do not invalidate the capture.
     VIM4J_CUDA_TRY(fn, cudaStreamBeginCapture(static_cast<cudaStream_t>(stream), cudaStreamCaptureModeThreadLocal));
@@ -97,6 +104,7 @@ int32_t vim4j_cuda_graph_begin(void* stream) {
 
 int32_t vim4j_cuda_graph_end(void* stream, int64_t* graph) {
     static const char* fn = "vim4j_cuda_graph_end";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_NONNULL(fn, stream);
     VIM4J_CUDA_NONNULL(fn, graph);
     cudaGraph_t g = nullptr;
@@ -111,6 +119,7 @@ int32_t vim4j_cuda_graph_end(void* stream, int64_t* graph) {
 
 int32_t vim4j_cuda_graph_launch(void* graph, void* stream) {
     static const char* fn = "vim4j_cuda_graph_launch";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_NONNULL(fn, graph);
     VIM4J_CUDA_TRY(fn, cudaGraphLaunch(static_cast<cudaGraphExec_t>(graph), static_cast<cudaStream_t>(stream)));
     return VIM4J_CUDA_OK;
@@ -118,6 +127,7 @@ int32_t vim4j_cuda_graph_launch(void* graph, void* stream) {
 
 int32_t vim4j_cuda_graph_destroy(void* graph) {
     static const char* fn = "vim4j_cuda_graph_destroy";
+    VIM4J_CUDA_BIND(fn);
     if (graph == nullptr) return VIM4J_CUDA_OK;
     VIM4J_CUDA_TRY(fn, cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(graph)));
     return VIM4J_CUDA_OK;
@@ -125,6 +135,7 @@ int32_t vim4j_cuda_graph_destroy(void* graph) {
 
 int32_t vim4j_cuda_event_create(int64_t* event) {
     static const char* fn = "vim4j_cuda_event_create";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_NONNULL(fn, event);
     cudaEvent_t e = nullptr;
     VIM4J_CUDA_TRY(fn, cudaEventCreate(&e));
@@ -134,6 +145,7 @@ int32_t vim4j_cuda_event_create(int64_t* event) {
 
 int32_t vim4j_cuda_event_destroy(void* event) {
     static const char* fn = "vim4j_cuda_event_destroy";
+    VIM4J_CUDA_BIND(fn);
     if (event == nullptr) return VIM4J_CUDA_OK;
     VIM4J_CUDA_TRY(fn, cudaEventDestroy(static_cast<cudaEvent_t>(event)));
     return VIM4J_CUDA_OK;
@@ -141,6 +153,7 @@ int32_t vim4j_cuda_event_destroy(void* event) {
 
 int32_t vim4j_cuda_event_record(void* event, void* stream) {
     static const char* fn = "vim4j_cuda_event_record";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_NONNULL(fn, event);
     VIM4J_CUDA_TRY(fn, cudaEventRecord(static_cast<cudaEvent_t>(event), static_cast<cudaStream_t>(stream)));
     return VIM4J_CUDA_OK;
@@ -148,6 +161,7 @@ int32_t vim4j_cuda_event_record(void* event, void* stream) {
 
 int32_t vim4j_cuda_event_elapsed(void* start, void* end, float* milliseconds) {
     static const char* fn = "vim4j_cuda_event_elapsed";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_NONNULL(fn, start);
     VIM4J_CUDA_NONNULL(fn, end);
     VIM4J_CUDA_NONNULL(fn, milliseconds);

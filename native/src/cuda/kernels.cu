@@ -44,6 +44,7 @@ extern "C" {
 int32_t vim4j_cuda_linear(const float* a, int64_t lda, int32_t m, const float* w, const float* bias, int32_t n,
                           int32_t k, float* c, int64_t ldc, int32_t precision, void* stream) {
     static const char* fn = "vim4j_cuda_linear";
+    VIM4J_CUDA_BIND(fn);
     const int32_t st = check_linear(fn, a, lda, m, w, n, k, c, ldc, precision);
     if (st != VIM4J_CUDA_OK) return st;
     if (m == 0) return VIM4J_CUDA_OK;  // touches no device (and so needs none)
@@ -54,6 +55,7 @@ int32_t vim4j_cuda_linear(const float* a, int64_t lda, int32_t m, const float* w
 int32_t vim4j_cuda_add_rms_norm(float* residual, const float* hidden, const float* weight, float* out, int32_t rows,
                                 int32_t dim, float eps, void* stream) {
     static const char* fn = "vim4j_cuda_add_rms_norm";
+    VIM4J_CUDA_BIND(fn);
     REQUIRE(rows >= 0, "rows", rows, "must be >= 0");
     REQUIRE(dim >= 1, "dim", dim, "must be >= 1");
     if (rows == 0) return VIM4J_CUDA_OK;
@@ -68,6 +70,7 @@ int32_t vim4j_cuda_conv_silu(const float* x, int64_t ldx, const float* w, const 
                              int32_t batch, int32_t len, int32_t channels, int32_t kernel, int32_t reverse,
                              void* stream) {
     static const char* fn = "vim4j_cuda_conv_silu";
+    VIM4J_CUDA_BIND(fn);
     REQUIRE(batch >= 0, "batch", batch, "must be >= 0");
     REQUIRE(len >= 0, "len", len, "must be >= 0");
     REQUIRE(channels >= 0, "channels", channels, "must be >= 0");
@@ -90,6 +93,7 @@ int32_t vim4j_cuda_selective_scan(const float* u, int64_t ldu, const float* delt
                                   int32_t batch, int32_t len, int32_t channels, int32_t states, int32_t reverse,
                                   float out_scale, int32_t accumulate, void* stream) {
     static const char* fn = "vim4j_cuda_selective_scan";
+    VIM4J_CUDA_BIND(fn);
     REQUIRE(batch >= 0 && batch <= 65535, "batch", batch, "must be in [0, 65535]");
     REQUIRE(len >= 0, "len", len, "must be >= 0");
     REQUIRE(channels >= 0, "channels", channels, "must be >= 0");
@@ -138,6 +142,7 @@ int32_t vim4j_cuda_selective_scan(const float* u, int64_t ldu, const float* delt
 int32_t vim4j_cuda_im2col(const float* images, int32_t batch, int32_t channels, int32_t height, int32_t width,
                           int32_t patch, int32_t stride, float* out, void* stream) {
     static const char* fn = "vim4j_cuda_im2col";
+    VIM4J_CUDA_BIND(fn);
     REQUIRE(batch >= 0, "batch", batch, "must be >= 0");
     REQUIRE(channels >= 1, "channels", channels, "must be >= 1");
     REQUIRE(patch >= 1, "patch", patch, "must be >= 1");
@@ -153,6 +158,7 @@ int32_t vim4j_cuda_im2col(const float* images, int32_t batch, int32_t channels, 
 
 int32_t vim4j_cuda_add(float* dst, const float* src, int64_t n, void* stream) {
     static const char* fn = "vim4j_cuda_add";
+    VIM4J_CUDA_BIND(fn);
     REQUIRE(n >= 0, "n", n, "must be >= 0");
     if (n == 0) return VIM4J_CUDA_OK;
     NONNULL(dst);
@@ -164,6 +170,7 @@ int32_t vim4j_cuda_add(float* dst, const float* src, int64_t n, void* stream) {
 int32_t vim4j_cuda_embed_tokens(const float* patch_rows, const float* cls_token, const float* pos_embed,
                                 float* residual, int32_t batch, int32_t patches, int32_t d, void* stream) {
     static const char* fn = "vim4j_cuda_embed_tokens";
+    VIM4J_CUDA_BIND(fn);
     REQUIRE(batch >= 0, "batch", batch, "must be >= 0");
     REQUIRE(patches >= 1, "patches", patches, "must be >= 1");
     REQUIRE(d >= 1, "d", d, "must be >= 1");
@@ -186,6 +193,7 @@ int32_t vim4j_cuda_mixer_forward(const float* h, float* hidden, int32_t batch, i
                                  float* xz, float* xc_f, float* xc_b, float* x_dbl_f, float* x_dbl_b, float* y,
                                  int32_t precision, void* stream) {
     static const char* fn = "vim4j_cuda_mixer_forward";
+    VIM4J_CUDA_BIND(fn);
     REQUIRE(batch >= 0 && batch <= 65535, "batch", batch, "must be in [0, 65535]");
     REQUIRE(len >= 0, "len", len, "must be >= 0");
     REQUIRE(d_model >= 1, "d_model", d_model, "must be >= 1");

@@ -46,6 +46,7 @@ extern "C" {
 
 int32_t vim4j_cuda_allocated(int64_t* current_bytes, int64_t* peak_bytes) {
     static const char* fn = "vim4j_cuda_allocated";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_NONNULL(fn, current_bytes);
     VIM4J_CUDA_NONNULL(fn, peak_bytes);
     std::lock_guard<std::mutex> guard(g_lock);
@@ -62,6 +63,7 @@ int32_t vim4j_cuda_reset_peak(void) {
 
 int32_t vim4j_cuda_malloc(int64_t bytes, int64_t* address) {
     static const char* fn = "vim4j_cuda_malloc";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_REQUIRE(fn, bytes > 0, "bytes", bytes, "must be > 0");
     VIM4J_CUDA_NONNULL(fn, address);
     void* p = nullptr;
@@ -87,6 +89,7 @@ int32_t vim4j_cuda_malloc(int64_t bytes, int64_t* address) {
 
 int32_t vim4j_cuda_free(void* device_ptr) {
     static const char* fn = "vim4j_cuda_free";
+    VIM4J_CUDA_BIND(fn);
     if (device_ptr == nullptr) return VIM4J_CUDA_OK;
     forget(device_ptr);
     VIM4J_CUDA_TRY(fn, cudaFree(device_ptr));
@@ -95,6 +98,7 @@ int32_t vim4j_cuda_free(void* device_ptr) {
 
 int32_t vim4j_cuda_host_alloc(int64_t bytes, int64_t* address) {
     static const char* fn = "vim4j_cuda_host_alloc";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_REQUIRE(fn, bytes > 0, "bytes", bytes, "must be > 0");
     VIM4J_CUDA_NONNULL(fn, address);
     void* p = nullptr;
@@ -105,6 +109,7 @@ int32_t vim4j_cuda_host_alloc(int64_t bytes, int64_t* address) {
 
 int32_t vim4j_cuda_host_free(void* host_ptr) {
     static const char* fn = "vim4j_cuda_host_free";
+    VIM4J_CUDA_BIND(fn);
     if (host_ptr == nullptr) return VIM4J_CUDA_OK;
     VIM4J_CUDA_TRY(fn, cudaFreeHost(host_ptr));
     return VIM4J_CUDA_OK;
@@ -112,6 +117,7 @@ int32_t vim4j_cuda_host_free(void* host_ptr) {
 
 int32_t vim4j_cuda_memcpy(void* dst, const void* src, int64_t bytes, void* stream) {
     static const char* fn = "vim4j_cuda_memcpy";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_REQUIRE(fn, bytes >= 0, "bytes", bytes, "must be >= 0");
     if (bytes == 0) return VIM4J_CUDA_OK;
     VIM4J_CUDA_NONNULL(fn, dst);
@@ -123,6 +129,7 @@ int32_t vim4j_cuda_memcpy(void* dst, const void* src, int64_t bytes, void* strea
 
 int32_t vim4j_cuda_memset_zero(void* dst, int64_t bytes, void* stream) {
     static const char* fn = "vim4j_cuda_memset_zero";
+    VIM4J_CUDA_BIND(fn);
     VIM4J_CUDA_REQUIRE(fn, bytes >= 0, "bytes", bytes, "must be >= 0");
     if (bytes == 0) return VIM4J_CUDA_OK;
     VIM4J_CUDA_NONNULL(fn, dst);

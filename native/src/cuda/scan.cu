@@ -47,15 +47,13 @@ __global__ __launch_bounds__(kScanThreads) void scan_kernel(const ScanLaunch p) 
     const int n0 = sub * nper;
 
     float a[CAP], h[CAP];
+    if constexpr (SPT > 0) {
 #pragma unroll
-    for (int i = 0; i < (SPT > 0 ? SPT : 1); ++i) {
-        // the SPT > 0 path fully unrolls; the generic path runs the loop below instead
-        if (SPT > 0) {
+        for (int i = 0; i < CAP; ++i) {
             a[i] = s.a_t[static_cast<int64_t>(n0 + i) * p.channels + ec];
             h[i] = 0.0f;
         }
-    }
-    if (SPT == 0) {
+    } else {
         for (int i = 0; i < nper; ++i) {
             a[i] = s.a_t[static_cast<int64_t>(n0 + i) * p.channels + ec];
             h[i] = 0.0f;
@@ -83,9 +81,9 @@ __global__ __launch_bounds__(kScanThreads) void scan_kernel(const ScanLaunch p) 
         const float* bt = s.bc + s.b_off + t * s.ldbc + n0;
         const float* ct = s.bc + s.c_off + t * s.ldbc + n0;
         float y = 0.0f;
-        if (SPT > 0) {
+        if constexpr (SPT > 0) {
 #pragma unroll
-            for (int i = 0; i < (SPT > 0 ? SPT : 1); ++i) {
+            for (int i = 0; i < CAP; ++i) {
                 h[i] = fmaf(exp2f(dt2 * a[i]), h[i], dtu * bt[i]);
                 y = fmaf(ct[i], h[i], y);
             }

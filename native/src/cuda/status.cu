@@ -4,9 +4,27 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include <atomic>
+
 namespace vim4j_cuda {
 namespace {
 thread_local char g_message[1024] = "";
+std::atomic<int> g_device{-1};     // -1 until vim4j_cuda_init: the runtime's default device
+thread_local int t_bound = -1;     // the device this thread made current through bind_device
+}
+
+void set_bound_device(int device) {
+    g_device.store(device);
+    t_bound = device;
+}
+
+int32_t bind_device(const char* function) {
+    const int device = g_device.load(std::memory_order_relaxed);
+    if (device < 0 || t_bound == device) return VIM4J_CUDA_OK;
+    const cudaError_t err = cudaSetDevice(device);
+    if (err != cudaSuccess) return fail_cuda(function, "cudaSetDevice", err);
+    t_bound = device;
+    return VIM4J_CUDA_OK;
 }
 
 const char* last_error() { return g_message; }

@@ -27,6 +27,13 @@ int32_t check_launch(const char* function);
 
 void clear_error();
 
+// The device chosen by vim4j_cuda_init, made current on the calling thread if it is not yet (the CUDA runtime's
+// current device is per host thread, and Java calls arrive from any thread). VIM4J_CUDA_OK or the failure.
+int32_t bind_device(const char* function);
+
+// Records the device vim4j_cuda_init selected.
+void set_bound_device(int device);
+
 // The calling thread's message ("" if none).
 const char* last_error();
 
@@ -39,6 +46,13 @@ const char* last_error();
         if (vim4j_err_ != cudaSuccess) {                                      \
             return ::vim4j_cuda::fail_cuda((function), #call, vim4j_err_);    \
         }                                                                     \
+    } while (0)
+
+// Inside an ABI function: make the selected device current on this thread first.
+#define VIM4J_CUDA_BIND(function)                                             \
+    do {                                                                      \
+        const int32_t vim4j_bind_ = ::vim4j_cuda::bind_device(function);      \
+        if (vim4j_bind_ != VIM4J_CUDA_OK) return vim4j_bind_;                 \
     } while (0)
 
 // Inside an ABI function: argument validation with a message naming the argument and its value.
