@@ -8,7 +8,9 @@
 # and fails exits non-zero (a broken native build should be seen, not silently skipped).
 #
 # Environment: VIM4J_NATIVE_JOBS (parallel build jobs, default 2), CXX (compiler to use),
-# VIM4J_CMAKE_ARGS (extra arguments for the CMake configure step, e.g. -DVIM4J_STATIC_RUNTIME=OFF).
+# VIM4J_CMAKE_ARGS (extra arguments for the CMake configure step, e.g. -DVIM4J_STATIC_RUNTIME=OFF),
+# VIM4J_REQUIRE_CUDA=1 (fail unless libvim4j_cuda.so is built too: CI sets it where nvcc exists, so a CUDA configure
+# or compile problem fails the build instead of being skipped).
 set -u
 
 if [ "$#" -ne 2 ]; then
@@ -79,6 +81,11 @@ case " $targets " in
     *)
         rm -f "$OUTPUT_DIR/libvim4j_cuda.so"
         echo "vim4j: CUDA library not built (no nvcc found, or -DVIM4J_CUDA=OFF): see $BUILD_DIR/vim4j-configure.log"
+        if [ "${VIM4J_REQUIRE_CUDA:-0}" = 1 ]; then
+            grep -i "cuda" "$BUILD_DIR/vim4j-configure.log" >&2
+            echo "vim4j: VIM4J_REQUIRE_CUDA=1 but libvim4j_cuda.so was not built" >&2
+            exit 1
+        fi
         ;;
 esac
 
