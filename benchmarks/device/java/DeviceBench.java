@@ -95,7 +95,6 @@ public final class DeviceBench {
             }
             if (memory) {
                 long[] after = allocated();
-                Arrays.sort(ms.clone());
                 double[] sorted = ms.clone();
                 Arrays.sort(sorted);
                 System.out.println(String.format(Locale.ROOT,

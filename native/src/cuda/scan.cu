@@ -64,6 +64,9 @@ __global__ __launch_bounds__(kScanThreads) void scan_kernel(const ScanLaunch p) 
     const float* dt_row_w = s.dt_proj != nullptr ? s.dt_proj + static_cast<int64_t>(ec) * s.dt_rank : nullptr;
     const int64_t seq = static_cast<int64_t>(blockIdx.y) * p.len;
 
+    // Unrolled so the loads of the next steps (u, delta or x_dbl, B, C, z: none depends on the state) are issued
+    // while the current step's recurrence runs; only h carries a dependence from step to step.
+#pragma unroll 4
     for (int32_t step = 0; step < p.len; ++step) {
         const int64_t t = seq + (s.reverse ? p.len - 1 - step : step);
         const float uu = s.u[t * s.ldu + ec];
