@@ -117,3 +117,37 @@ function(vim4j_add_cuda_bench)
   target_include_directories(vim4j_cuda_bench PRIVATE ${VIM4J_SOURCE_DIR}/include)
   target_link_libraries(vim4j_cuda_bench PRIVATE vim4j_cuda)
 endfunction()
+
+# The CUDA ABI layer emulated on the CPU, for tests on machines without a GPU: src/cuda's status/device/memory/
+# kernels.cu compiled with the host compiler against a stand-in runtime (tests/cuda/emulation), with host launchers
+# instead of the CUDA kernels. Written to <build>/emulated/libvim4j_cuda.so, where the Java tests' "cuda-emulated"
+# run points -Dvim4j.cuda.dir, so the Java CUDA backend (staging, device sessions, graphs, the mixer orchestration)
+# runs end to end here. It needs no CUDA toolkit. Its device calls itself an emulation; it proves nothing about the
+# CUDA kernels (test_cuda_kernels on a GPU does), but runs the test harness of test_cuda_kernels against it too.
+function(vim4j_add_cuda_emulation)
+  set(emu ${VIM4J_SOURCE_DIR}/tests/cuda/emulation)
+  add_library(vim4j_cuda_emulated SHARED ${emu}/runtime.cpp ${emu}/launchers.cpp ${emu}/abi_status.cpp
+                                         ${emu}/abi_device.cpp ${emu}/abi_memory.cpp ${emu}/abi_kernels.cpp)
+  vim4j_common_flags(vim4j_cuda_emulated)
+  # The stand-in cuda_runtime.h must win over any real one.
+  target_include_directories(vim4j_cuda_emulated BEFORE PRIVATE ${emu})
+  target_include_directories(vim4j_cuda_emulated PRIVATE ${VIM4J_SOURCE_DIR}/src/cuda ${VIM4J_SOURCE_DIR}/include)
+  set_target_properties(vim4j_cuda_emulated PROPERTIES
+    OUTPUT_NAME vim4j_cuda
+    LIBRARY_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/emulated"
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+    target_link_options(vim4j_cuda_emulated PRIVATE "LINKER:--version-script=${VIM4J_SOURCE_DIR}/src/cuda/vim4j_cuda.map"
+                                                    "LINKER:--no-undefined")
+  endif()
+  foreach(t test_cuda_kernels test_cuda_api)
+    add_executable(${t}_emulated ${VIM4J_SOURCE_DIR}/tests/cuda/${t}.cpp)
+    vim4j_common_flags(${t}_emulated)
+    target_include_directories(${t}_emulated PRIVATE ${VIM4J_SOURCE_DIR}/include ${VIM4J_SOURCE_DIR}/tests)
+    target_link_libraries(${t}_emulated PRIVATE vim4j_cuda_emulated)
+    add_test(NAME cuda.emulated.${t} COMMAND ${t}_emulated)
+    set_tests_properties(cuda.emulated.${t} PROPERTIES TIMEOUT 600 LABELS "vim4j;cuda-emulated")
+  endforeach()
+endfunction()

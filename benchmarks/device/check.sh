@@ -77,68 +77,67 @@ fi
 # 2. C++ kernel tests against CPU references (ctest reports "skipped" without a device).
 step ctest-cuda 120 ctest --test-dir "$BUILD" -L cuda --output-on-failure
 
-# 3. Java: the CUDA backend's tests (golden logits on the device path in fp32/tf32, with and without graphs; the
-#    per-stage golden test and the kernel conformance suite on every backend, CUDA included).
+# Steps run most-important first, so a short budget still gets the correctness checks and the headline numbers.
 JAVA="$BUNDLE/runtime/bin/java"
-if [ -x "$JAVA" ]; then
-  CP="$BUNDLE/lib/*:$BUNDLE/test-classes:$BUNDLE/classes"
-  JFLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dvim4j.native.dir="$BUILD/out"
-          -Dvim4j.native.cacheDir="$OUT/cache" -Xss4m)
-  step java-cuda-tests 150 "$JAVA" "${JFLAGS[@]}" -cp "$CP" RunTests org.vim4j.kernel.cuda.CudaLibraryTest \
-      org.vim4j.kernel.cuda.DeviceArenaTest org.vim4j.CudaGoldenTest
-  if [ "$GPU" = 1 ]; then
-    step java-golden-all-backends 120 "$JAVA" "${JFLAGS[@]}" -cp "$CP" RunTests org.vim4j.GoldenParityTest
-    [ "$QUICK" = 0 ] && step java-conformance 150 "$JAVA" "${JFLAGS[@]}" -cp "$CP" RunTests org.vim4j.kernel.KernelConformanceTest
-  fi
-  # 4. End-to-end benchmarks (random weights), fp32 unless named.
-  if [ "$GPU" = 1 ]; then
-    bench() { local name=$1 limit=$2; shift 2; step "bench-$name" "$limit" "$JAVA" "${JFLAGS[@]}" -cp "$CP" "$@"; }
-    bench latency-tiny 40 DeviceBench latency tiny 224 300
-    bench latency-tiny-tf32 40 -Dvim4j.cuda.precision=tf32 DeviceBench latency tiny 224 300
-    bench latency-small 40 DeviceBench latency small 224 100
-    bench latency-base 50 DeviceBench latency base 224 50
-    for b in 64 256; do
-      bench "throughput-tiny-b$b" 50 DeviceBench throughput tiny 224 "$b" 10
-      bench "throughput-tiny-b$b-tf32" 50 -Dvim4j.cuda.precision=tf32 DeviceBench throughput tiny 224 "$b" 10
-    done
-    if [ "$QUICK" = 0 ]; then
-      for b in 64 256; do
-        bench "throughput-small-b$b" 60 DeviceBench throughput small 224 "$b" 5
-        bench "throughput-base-b$b" 80 DeviceBench throughput base 224 "$b" 3
-      done
-      for r in 512 738 1024 1248; do
-        bench "memory-tiny-$r" 60 DeviceBench memory tiny "$r" 5
-      done
-    fi
-  fi
-else
-  note "SKIP  java steps: no $JAVA (run benchmarks/device/prepare.sh on a JDK machine and carry .device-bundle)"
-fi
-
-# 5. Per-kernel bandwidth / FLOP/s against the H200's peaks.
-if [ -x "$BUILD/vim4j_cuda_bench" ]; then
-  if [ "$QUICK" = 1 ]; then
-    step kernels 90 "$BUILD/vim4j_cuda_bench" --quick
-  else
-    step kernels 120 "$BUILD/vim4j_cuda_bench"
-  fi
-fi
-
-# 6. Our PyTorch reference (tools/vim_reference.py) on the same GPU.
+CP="$BUNDLE/lib/*:$BUNDLE/test-classes:$BUNDLE/classes"
+JFLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dvim4j.native.dir="$BUILD/out"
+        -Dvim4j.native.cacheDir="$OUT/cache" -Xss4m)
+bench() { local name=$1 limit=$2; shift 2; step "bench-$name" "$limit" "$JAVA" "${JFLAGS[@]}" -cp "$CP" "$@"; }
 PY=""
 for p in python3 /usr/bin/python3 python; do  # the first interpreter that has torch (pyenv shims may not)
   if command -v "$p" >/dev/null 2>&1 && "$p" -c "import torch" >/dev/null 2>&1; then PY="$(command -v "$p")"; break; fi
 done
 [ -n "$PY" ] || PY="$(command -v python3 || true)"
+HAVE_JAVA=0
+if [ -x "$JAVA" ]; then
+  HAVE_JAVA=1
+else
+  note "SKIP  java steps: no $JAVA (run benchmarks/device/prepare.sh on a JDK machine and carry .device-bundle)"
+fi
+
+# 3. Java: the CUDA backend's own tests (golden logits on the device path, fp32/tf32, graph on/off; lifecycle).
+[ "$HAVE_JAVA" = 1 ] && step java-cuda-tests 150 "$JAVA" "${JFLAGS[@]}" -cp "$CP" RunTests \
+    org.vim4j.kernel.cuda.CudaLibraryTest org.vim4j.kernel.cuda.DeviceArenaTest org.vim4j.CudaGoldenTest
+
+# 4. Per-kernel bandwidth / FLOP/s against the H200's peaks (quick shapes first).
+[ -x "$BUILD/vim4j_cuda_bench" ] && step kernels-quick 60 "$BUILD/vim4j_cuda_bench" --quick
+
+if [ "$GPU" = 1 ] && [ "$HAVE_JAVA" = 1 ]; then
+  # 5. Headline end-to-end numbers: batch-1 latency with and without the graph, batch-64/256 throughput.
+  bench latency-tiny 40 DeviceBench latency tiny 224 300
+  bench throughput-tiny-b64 40 DeviceBench throughput tiny 224 64 10
+  bench throughput-tiny-b256 50 DeviceBench throughput tiny 224 256 10
+  bench latency-tiny-tf32 40 -Dvim4j.cuda.precision=tf32 DeviceBench latency tiny 224 300
+  bench throughput-tiny-b256-tf32 50 -Dvim4j.cuda.precision=tf32 DeviceBench throughput tiny 224 256 10
+fi
+
+# 6. Our PyTorch reference (tools/vim_reference.py) on the same GPU.
 if [ -n "$PY" ]; then
-  if [ "$QUICK" = 1 ]; then
-    step torch-reference 90 "$PY" benchmarks/device/torch_reference.py --quick
-  else
-    step torch-reference 120 "$PY" benchmarks/device/torch_reference.py
+  step torch-reference 90 "$PY" benchmarks/device/torch_reference.py --quick
+fi
+
+if [ "$GPU" = 1 ] && [ "$HAVE_JAVA" = 1 ]; then
+  # 7. Every backend against the per-stage goldens (CUDA through its staged per-kernel path), then the rest of the
+  #    benchmarks, then the kernel conformance suite (long: every kernel call is staged).
+  step java-golden-all-backends 120 "$JAVA" "${JFLAGS[@]}" -cp "$CP" RunTests org.vim4j.GoldenParityTest
+  bench latency-small 40 DeviceBench latency small 224 100
+  bench latency-base 50 DeviceBench latency base 224 50
+  if [ "$QUICK" = 0 ]; then
+    for r in 512 738 1024 1248; do
+      bench "memory-tiny-$r" 60 DeviceBench memory tiny "$r" 5
+    done
+    for m in small base; do
+      for b in 64 256; do
+        bench "throughput-$m-b$b" 80 DeviceBench throughput "$m" 224 "$b" 3
+      done
+    done
+    bench throughput-tiny-b64-tf32 40 -Dvim4j.cuda.precision=tf32 DeviceBench throughput tiny 224 64 10
+    [ -x "$BUILD/vim4j_cuda_bench" ] && step kernels-full 120 "$BUILD/vim4j_cuda_bench"
+    step java-conformance 150 "$JAVA" "${JFLAGS[@]}" -cp "$CP" RunTests org.vim4j.kernel.KernelConformanceTest
   fi
 fi
 
-# 7. The results in one place: test summaries, benchmark lines.
+# 8. The results in one place: test summaries, benchmark lines.
 {
   echo
   echo "== ctest =="; grep -E "tests passed|tests failed|Skipped|\*\*\*" "$OUT/ctest-cuda.log" 2>/dev/null | head -20
@@ -148,7 +147,7 @@ fi
     grep -m3 "^SKIPPED" "$OUT/$f.log"
   done
   echo "== benchmarks (DeviceBench) =="; cat "$OUT"/bench-*.log 2>/dev/null | grep '^{'
-  echo "== kernels =="; grep -E "^(kernel|device)=" "$OUT/kernels.log" 2>/dev/null
+  echo "== kernels =="; cat "$OUT"/kernels-*.log 2>/dev/null | grep -E "^(kernel|device)="
   echo "== torch reference =="; grep '^{' "$OUT/torch-reference.log" 2>/dev/null
 } >> "$SUMMARY"
 note "total $(( $(date +%s) - START ))s of a ${BUDGET}s budget; exit $FAILED"

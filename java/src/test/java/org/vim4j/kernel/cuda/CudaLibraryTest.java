@@ -54,6 +54,7 @@ class CudaLibraryTest {
         assumeTrue(bundled(), "libvim4j_cuda.so is not bundled in vim4j-native (built without nvcc)");
         assumeFalse(gpuDeviceNodes(), "this machine has NVIDIA device nodes");
         assumeTrue(System.getProperty(CudaLibrary.SKIP_PROPERTY) == null, "skipped by property");
+        assumeTrue(System.getProperty(CudaLibrary.DIR_PROPERTY) == null, "-Dvim4j.cuda.dir names another library");
         CudaLibrary.Status s = CudaLibrary.status();
         assertFalse(s.available());
         assertTrue(s.reason().startsWith("no CUDA device: "), s.reason());
