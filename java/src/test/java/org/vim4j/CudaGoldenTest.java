@@ -30,9 +30,10 @@ import org.vim4j.tensor.Tensor;
 class CudaGoldenTest {
     /**
      * A sanity bound for TF32 (10 mantissa bits per GEMM input), whose deviation is reported, not pinned: on the CPU
-     * emulation of the CUDA library (truncating inputs) the worst golden case moved its logits by 1.8e-2.
+     * emulation of the CUDA library (inputs rounded to TF32 like cvt.rna) the worst golden case moved its logits by
+     * 2.9e-3; truncating instead gave 1.8e-2.
      */
-    static final float TF32_TOL = 5e-2f;
+    static final float TF32_TOL = 2e-2f;
 
     private static void gpu() {
         assumeTrue(CudaLibrary.status().available(), () -> "no GPU: " + CudaLibrary.status().reason());
