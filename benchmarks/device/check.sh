@@ -6,7 +6,9 @@
 #
 #   bash benchmarks/device/check.sh [--quick]        (after benchmarks/device/prepare.sh on a JDK machine)
 #
-# Environment: OUT, VIM4J_DEVICE_BUDGET_S (total seconds for all steps, default 450), VIM4J_DEVICE_JOBS.
+# Environment: OUT, VIM4J_DEVICE_BUDGET_S (total seconds for all steps, default 450), VIM4J_DEVICE_JOBS,
+# VIM4J_DEVICE_EMULATE=1 (a dry run of the GPU path on a machine without one: the Java steps use the CPU emulation
+# of the CUDA library, native/tests/cuda/emulation, with tiny benchmark sizes; tests the script, not the GPU).
 set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -51,7 +53,11 @@ step() {
 
 note "vim4j device check $(date -u +%Y-%m-%dT%H:%M:%SZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 GPU=0
-if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L > "$OUT/gpu.txt" 2>&1; then
+EMULATE="${VIM4J_DEVICE_EMULATE:-0}"
+if [ "$EMULATE" = 1 ]; then
+  GPU=1
+  note "GPU: EMULATED (VIM4J_DEVICE_EMULATE=1): a dry run of the script on the CPU emulation; no result is a GPU result"
+elif command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L > "$OUT/gpu.txt" 2>&1; then
   GPU=1
   nvidia-smi >> "$OUT/gpu.txt" 2>&1
   note "GPU: $(head -n1 "$OUT/gpu.txt")"
@@ -82,7 +88,20 @@ JAVA="$BUNDLE/runtime/bin/java"
 CP="$BUNDLE/lib/*:$BUNDLE/test-classes:$BUNDLE/classes"
 JFLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dvim4j.native.dir="$BUILD/out"
         -Dvim4j.native.cacheDir="$OUT/cache" -Xss4m)
-bench() { local name=$1 limit=$2; shift 2; step "bench-$name" "$limit" "$JAVA" "${JFLAGS[@]}" -cp "$CP" "$@"; }
+[ "$EMULATE" = 1 ] && JFLAGS+=(-Dvim4j.cuda.dir="$BUILD/emulated")
+# bench NAME SECONDS [-Dprop...] DeviceBench MODE MODEL RES [BATCH] ITERS
+bench() {
+  local name=$1 limit=$2
+  shift 2
+  if [ "$EMULATE" = 1 ]; then  # tiny sizes: the emulation runs the kernels as plain host loops
+    local args=() a
+    while [ "$1" != DeviceBench ]; do args+=("$1"); shift; done
+    args+=("$1" "$2" "$3" 32); shift 4
+    if [ "$#" = 2 ]; then args+=(2 2); else args+=(2); fi
+    set -- "${args[@]}"
+  fi
+  step "bench-$name" "$limit" "$JAVA" "${JFLAGS[@]}" -cp "$CP" "$@"
+}
 PY=""
 for p in python3 /usr/bin/python3 python; do  # the first interpreter that has torch (pyenv shims may not)
   if command -v "$p" >/dev/null 2>&1 && "$p" -c "import torch" >/dev/null 2>&1; then PY="$(command -v "$p")"; break; fi

@@ -30,6 +30,7 @@ public final class DeviceBench {
             System.out.println("{\"skipped\": \"" + Backends.unavailable().get(BackendKind.CUDA).replace('"', '\'') + "\"}");
             return;
         }
+        System.out.println("{\"device\": \"" + org.vim4j.kernel.cuda.CudaLibrary.status().device().replace('"', '\'') + "\"}");
         String mode = args[0], model = args[1];
         int res = Integer.parseInt(args[2]);
         switch (mode) {
