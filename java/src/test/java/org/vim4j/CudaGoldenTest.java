@@ -107,6 +107,65 @@ class CudaGoldenTest {
                 precision.equals("fp32") ? GoldenParityTest.LOGITS_TOL : TF32_TOL);
     }
 
+    /** Tokens and class features through the device path (other output copies than the logits). */
+    @Test
+    void tokenAndClassFeaturesMatchTheReference() throws IOException {
+        gpu();
+        for (String name : GoldenParityTest.CASES) {
+            Path dir = GoldenParityTest.golden(name);
+            Map<String, Integer> cfg = GoldenParityTest.config(dir);
+            try (Arena arena = Arena.ofConfined();
+                    VimModel model = VimModel.load(dir.resolve("model.safetensors"), VimOptions.defaults()
+                            .withBackend(BackendKind.CUDA).withImageSize(cfg.get("img_size")).withStride(cfg.get("stride")))) {
+                Tensor x = Npy.read(dir.resolve("input.npy"), arena);
+                int b = (int) x.dim(0), h = (int) x.dim(2), w = (int) x.dim(3);
+                try (VimSession s = model.newSession(b, h, w)) {
+                    float[] in = x.toFloatArray();
+                    GoldenParityTest.compare("cuda tokens " + name, GoldenParityTest.read(dir, "tokens.npy", arena),
+                            s.tokenFeatures(in, b, h, w), 1f, GoldenParityTest.STAGE_TOL);
+                    GoldenParityTest.compare("cuda cls " + name, GoldenParityTest.read(dir, "cls.npy", arena),
+                            s.classFeatures(in, b, h, w), 1f, GoldenParityTest.STAGE_TOL);
+                }
+            }
+        }
+    }
+
+    /** Sessions of one model on several threads at once: each its own stream, workspace and graphs. */
+    @Test
+    void concurrentSessionsGiveTheSameLogits() throws Exception {
+        gpu();
+        Path dir = GoldenParityTest.golden("overlap");
+        Map<String, Integer> cfg = GoldenParityTest.config(dir);
+        float[] want = GoldenParityTest.read(dir, "logits.npy", Arena.ofAuto());
+        try (Arena arena = Arena.ofConfined();
+                VimModel model = VimModel.load(dir.resolve("model.safetensors"), VimOptions.defaults()
+                        .withBackend(BackendKind.CUDA).withImageSize(cfg.get("img_size")).withStride(cfg.get("stride")))) {
+            Tensor x = Npy.read(dir.resolve("input.npy"), arena);
+            int b = (int) x.dim(0), h = (int) x.dim(2), w = (int) x.dim(3);
+            float[] in = x.toFloatArray();
+            List<Thread> threads = new ArrayList<>();
+            List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int t = 0; t < 4; t++) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try (VimSession s = model.newSession(b, h, w)) {
+                        for (int i = 0; i < 5; i++) {
+                            GoldenParityTest.compare("concurrent logits", want, s.logits(in, b, h, w), 0f,
+                                    GoldenParityTest.LOGITS_TOL);
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            if (!errors.isEmpty()) {
+                throw new AssertionError(errors.size() + " thread(s) failed", errors.get(0));
+            }
+        }
+    }
+
     @Test
     void aClosedSessionOrModelRefusesToRun() throws IOException {
         gpu();
