@@ -1,6 +1,7 @@
 // vim4j_bench: times libvim4j on the shapes of a Vim-Tiny forward at 224x224 (L = 197, D = 192,
 // d_inner = 384, N = 16, R = 12, K = 4, 24 layers):
-//   in_proj 197x192 -> 768, out_proj 197x384 -> 192 (and x_proj / dt_proj), the 48 selective scans of a
+//   in_proj 197x192 -> 768, out_proj 197x384 -> 192 (and x_proj / dt_proj; also the Vim-Small projection
+//   shapes), the 48 selective scans of a
 //   forward (both directions) on 1 and 2 threads (channel split, as the Java side does it), and a whole
 //   24-layer stack of vim4j_mixer_forward with 1 and 2 native threads.
 // Prints min and median over repetitions.
@@ -224,6 +225,11 @@ int main(int argc, char** argv) {
         bench_linear("out_proj 197x384 -> 192", L, E, D, E);
         bench_linear("x_proj   197x384 -> 44", L, E, XD, E);
         bench_linear("dt_proj  197x12 -> 384", L, R, E, XD);
+        std::printf("GEMM, Vim-Small shapes (D = 384, d_inner = 768, dt_rank 24; 1 thread)\n");
+        bench_linear("in_proj  197x384 -> 1536", L, 384, 1536, 384);
+        bench_linear("out_proj 197x768 -> 384", L, 768, 384, 768);
+        bench_linear("x_proj   197x768 -> 56", L, 768, 24 + 2 * N, 768);
+        bench_linear("dt_proj  197x24 -> 768", L, 24, 768, 24 + 2 * N);
     }
     if (wants(argc, argv, "scan")) {
         std::printf("selective scan (L=197, E=384, N=16, 24 layers x 2 directions)\n");

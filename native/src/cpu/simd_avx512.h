@@ -59,20 +59,22 @@ inline void vfrexp_sqrt2(vf x, vf& m, vf& k) {
     k = _mm512_cvtepi32_ps(ki);
 }
 
-// 2^x, x = k + f with k = round(x), f = x - k in [-1/2, 1/2]: 2^f by a degree-5 minimax polynomial
-// (max rel err 9e-8 before rounding), then vscalefps applies 2^k exactly, overflow to inf and underflow
-// to 0 included. vreduceps gives f directly (0 for |x| >= 2^23 and for +-inf), so exp2(-inf) = 0,
-// exp2(+inf) = inf, exp2(NaN) = NaN without any clamp.
+// 2^x = 2^f * 2^floor(x) with f = x - floor(x) in [0, 1): vreduceps (round-down mode) gives f in one
+// instruction, and vscalefps multiplies by 2^floor(x) itself (it floors its exponent operand), so no
+// separate rounding step is needed: 7 instructions, one fewer than the round-to-nearest form. That matters
+// because this exp is the selective scan's inner-loop cost (one per state update). 2^f on [0, 1) is a
+// degree-5 polynomial fitted for relative error with p(0) = 1 exactly (max rel err 1.8e-7 in fp32
+// evaluation). Special values need no clamp: vreduceps gives 0 for |x| >= 2^23 and +-inf, so
+// exp2(-inf) = 0, exp2(+inf) = inf, exp2(NaN) = NaN; underflow to 0 and subnormals come from vscalefps.
 inline vf vexp2_fast(vf x) {
-    const vf k = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    const vf f = _mm512_reduce_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    vf p = _mm512_set1_ps(0x1.5bba14p-10f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0x1.3cea88p-7f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0x1.c6b752p-5f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0x1.ebf9bcp-3f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0x1.62e42ap-1f));
+    const vf f = _mm512_reduce_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    vf p = _mm512_set1_ps(0x1.e974fcp-10f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0x1.277854p-7f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0x1.c91ce6p-5f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0x1.ebdb56p-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0x1.62e4bap-1f));
     p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, k);
+    return _mm512_scalef_ps(p, x);
 }
 
 // e^x for x <= 88 (the callers bound it; NaN kept) to about 1-2 ulp: Cody-Waite reduction x = k*ln2 + r,
