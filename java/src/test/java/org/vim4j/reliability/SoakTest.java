@@ -1,0 +1,156 @@
+package org.vim4j.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.vim4j.VimModel;
+import org.vim4j.VimOptions;
+import org.vim4j.VimSession;
+import org.vim4j.kernel.BackendKind;
+
+/**
+ * Soak: inference for a fixed wall-clock time, cycling through every CPU backend, with the lifecycle churn a
+ * long-running service has (models loaded and closed, sessions opened and closed, batch sizes varying), while
+ * sampling what a leak would grow: resident memory, off-heap memory, heap after GC, live threads.
+ *
+ * <p>A cycle loads the embedded model once per backend, runs {@value #CALLS_PER_MODEL} calls on it (scalar: a
+ * tenth) through sessions renewed every {@value #CALLS_PER_SESSION} calls, checks each answer against the first
+ * cycle's, and closes everything. Samples are taken between cycles, when nothing is open, so off-heap memory and
+ * threads must be back exactly where they started. Cycles 1-2 warm up (JIT, class loading, malloc arenas); the
+ * baseline is the sample after cycle 2.
+ *
+ * <p>Length: {@code -Dvim4j.soak.seconds} (CI: 20 s; the documented long run: 600). Tolerances, with why:
+ * <ul>
+ *   <li>off-heap (the JDK's direct + mapped buffer pools, which count FFM arena allocations and file mappings):
+ *       exactly 0 bytes of growth: every arena is closed at a sample point;</li>
+ *   <li>live threads: exactly 0 growth (each model's kernel workers end with it);</li>
+ *   <li>heap used after a full GC: at most 8 MiB growth (the JIT and JMX keep small caches; a leak of one
+ *       object per inference over tens of thousands of inferences exceeds it);</li>
+ *   <li>RSS: at most 48 MiB growth (glibc malloc arenas and the code cache settle slowly; it is the only
+ *       measure that sees the C++ library's own allocations, and the printed per-inference bound says how
+ *       small a leak it would still catch).</li>
+ * </ul>
+ */
+class SoakTest {
+    static final int CALLS_PER_MODEL = 1000;
+    static final int CALLS_PER_SESSION = 250;
+    static final long MIB = 1 << 20;
+
+    record Sample(long rss, long offHeap, long heap, int threads) {
+        String show() {
+            return String.format("RSS %.1f MiB, off-heap %d B, heap after GC %.1f MiB, threads %d", rss / (double) MIB,
+                    offHeap, heap / (double) MIB, threads);
+        }
+    }
+
+    @Test
+    void inferenceForAFixedTimeLeaksNothing() throws Exception {
+        long seconds = Long.getLong("vim4j.soak.seconds", 20);
+        List<BackendKind> kinds = CpuBackends.available();
+        float[][] x = ConcurrencyTest.inputs(4, 4, 784, 9); // x[b-1] holds a batch of b images (first b used)
+        Map<BackendKind, float[][]> want = new EnumMap<>(BackendKind.class);
+        Map<BackendKind, Long> calls = new EnumMap<>(BackendKind.class);
+        List<Sample> samples = new ArrayList<>();
+        samples.add(sample());
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        int cycles = 0;
+        while (cycles < 3 || System.nanoTime() < end) {
+            for (BackendKind kind : kinds) {
+                calls.merge(kind, cycle(kind, x, want), Long::sum);
+            }
+            cycles++;
+            samples.add(sample());
+        }
+        Sample base = samples.get(2), last = samples.getLast();
+        long total = calls.values().stream().mapToLong(Long::longValue).sum();
+        long afterBase = total * (cycles - 2) / cycles;
+        long maxRss = samples.stream().skip(2).mapToLong(Sample::rss).max().orElseThrow();
+        System.out.printf("soak: %d s, %d cycles, %d calls (%s), batches 1-4%n", seconds, cycles, total, calls);
+        System.out.println("soak: start    " + samples.getFirst().show());
+        System.out.println("soak: baseline " + base.show() + " (after 2 warm-up cycles)");
+        System.out.println("soak: end      " + last.show() + String.format(" (max RSS after warm-up %.1f MiB)", maxRss / (double) MIB));
+        long rssGrowth = last.rss - base.rss, heapGrowth = last.heap - base.heap;
+        System.out.printf("soak: growth after warm-up: RSS %+.1f MiB, off-heap %+d B, heap %+.1f MiB, threads %+d over %d calls;"
+                + " an RSS leak of %d B per call would have exceeded the 48 MiB tolerance%n", rssGrowth / (double) MIB,
+                last.offHeap - base.offHeap, heapGrowth / (double) MIB, last.threads - base.threads, afterBase,
+                afterBase == 0 ? 0 : 48 * MIB / afterBase + 1);
+
+        assertEquals(base.offHeap, last.offHeap, "off-heap bytes with nothing open must return to the baseline");
+        assertEquals(base.threads, last.threads, "live threads with no model open must return to the baseline");
+        assertTrue(heapGrowth <= 8 * MIB, "heap after GC grew " + heapGrowth + " bytes");
+        assertTrue(rssGrowth <= 48 * MIB, "RSS grew " + rssGrowth + " bytes");
+    }
+
+    /** One model lifetime on {@code kind}; returns the calls made. The first cycle records the answers. */
+    private static long cycle(BackendKind kind, float[][] x, Map<BackendKind, float[][]> want) {
+        int n = kind == BackendKind.SCALAR ? CALLS_PER_MODEL / 10 : CALLS_PER_MODEL;
+        float[][] expected = want.computeIfAbsent(kind, k -> new float[4][]);
+        long made = 0;
+        try (VimModel m = VimModel.loadDefault(VimOptions.defaults().withBackend(kind).withThreads(2))) {
+            VimSession s = null;
+            try {
+                for (int i = 0; i < n; i++) {
+                    if (i % CALLS_PER_SESSION == 0) {
+                        if (s != null) {
+                            s.close();
+                        }
+                        s = m.newSession(4, 28, 28);
+                    }
+                    int b = 1 + i % 4;
+                    float[] out = s.logits(Arrays.copyOf(x[b - 1], b * 784), b, 28, 28);
+                    if (expected[b - 1] == null) {
+                        expected[b - 1] = out;
+                    } else if (!Arrays.equals(expected[b - 1], out)) {
+                        throw new AssertionError(kind + ": call " + i + " (batch " + b + ") differs from the first answer");
+                    }
+                    made++;
+                }
+            } finally {
+                if (s != null) {
+                    s.close();
+                }
+            }
+        }
+        return made;
+    }
+
+    static Sample sample() throws IOException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long offHeap = 0;
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct") || pool.getName().equals("mapped")) {
+                offHeap += pool.getMemoryUsed();
+            }
+        }
+        return new Sample(rss(), offHeap, heap, Thread.getAllStackTraces().size());
+    }
+
+    /** VmRSS of this process from /proc (Linux); -1 elsewhere. */
+    static long rss() throws IOException {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.isReadable(status)) {
+            return -1;
+        }
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        return -1;
+    }
+}
