@@ -41,8 +41,8 @@ public final class VimSession implements AutoCloseable {
                     + "-pixel patch");
         }
         long tokens = (long) config.gridSize(maxHeight) * config.gridSize(maxWidth) + 1;
-        // Sized with exact arithmetic before anything is allocated: a wrapped size would hand native kernels a
-        // buffer smaller than the shapes they are told, and an impossible one must not surface as OutOfMemoryError.
+        // Sized with exact arithmetic before anything is allocated: an impossible session must be a VimException
+        // that says so, not an ArithmeticException from int token math or an OutOfMemoryError from the arena.
         long bytes = tokens > Integer.MAX_VALUE ? -1 : Workspace.requiredBytes(config, maxBatch, (int) tokens);
         if (bytes < 0) {
             throw new VimException("a session for " + maxBatch + " image(s) of up to " + maxHeight + "x" + maxWidth
