@@ -14,7 +14,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * its own: one refused entry must not hide a crash in the next. Seeds: {@code ZipFuzzerInputs/zip/}.
  */
 class ZipFuzzer {
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "8s")
     void zip(byte[] data) {
         ZipDirectory zip;
         try {

@@ -29,7 +29,7 @@ import org.vim4j.model.VimConfig;
  * inline: a different split of work must not change a single bit.
  *
  * <p>Load (per backend): the embedded Fashion-MNIST model, 16 threads x {@value #ROUNDS} rounds of a batch-1 and a
- * batch-3 call (vector, native: 4000 calls, 8000 images per backend; scalar, slow by design: one round, 32 calls); then
+ * batch-3 call (vector, native: 3200 calls, 6400 images per backend; scalar, slow by design: one round, 32 calls); then
  * a Vim-Tiny-shaped random model (D=192, 24 layers) at 112x112, 16 threads x 2 calls (scalar: 48x48, 1 call).
  * {@code -Dvim4j.concurrency.rounds=N} scales the embedded-model part.
  *
@@ -38,7 +38,7 @@ import org.vim4j.model.VimConfig;
  */
 class ConcurrencyTest {
     static final int THREADS = 16;
-    static final int ROUNDS = Integer.getInteger("vim4j.concurrency.rounds", 125);
+    static final int ROUNDS = Integer.getInteger("vim4j.concurrency.rounds", 100);
     static final int INPUTS = 8;
 
     static List<BackendKind> backends() {
@@ -90,7 +90,7 @@ class ConcurrencyTest {
     @MethodSource("backends")
     void sixteenThreadsShareTheEmbeddedModelWithBitIdenticalResults(BackendKind kind) throws Exception {
         // Scalar runs the embedded model at ~0.3 s a call on this project's machine: one round per thread.
-        int rounds = kind == BackendKind.SCALAR ? Math.max(1, ROUNDS / 125) : ROUNDS;
+        int rounds = kind == BackendKind.SCALAR ? Math.max(1, ROUNDS / 100) : ROUNDS;
         try (VimModel m = VimModel.loadDefault(VimOptions.defaults().withBackend(kind).withThreads(2))) {
             float[][] one = inputs(INPUTS, 1, 784, 1);
             float[][] three = inputs(INPUTS, 3, 784, 2);
