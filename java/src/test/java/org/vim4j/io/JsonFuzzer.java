@@ -9,7 +9,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /** The strict JSON parser safetensors headers go through, on arbitrary text (deep nesting included). */
 class JsonFuzzer {
-    @FuzzTest(maxDuration = "4s")
+    @FuzzTest(maxDuration = "3s")
     void json(byte[] data) {
         try {
             Json.parse(new String(data, StandardCharsets.UTF_8), "fuzz.json");

@@ -6,7 +6,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /** {@code .safetensors} headers that lie (sizes, offsets, overlaps, dtypes, JSON). Seeds: {@code SafetensorsFuzzerInputs/}. */
 class SafetensorsFuzzer {
-    @FuzzTest(maxDuration = "8s")
+    @FuzzTest(maxDuration = "6s")
     void safetensors(byte[] data) {
         FuzzFiles.parse(data, "fuzz.safetensors", p -> FuzzFiles.checkAndClose(SafetensorsReader.read(p)));
     }

@@ -14,7 +14,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * its own: one refused entry must not hide a crash in the next. Seeds: {@code ZipFuzzerInputs/zip/}.
  */
 class ZipFuzzer {
-    @FuzzTest(maxDuration = "8s")
+    @FuzzTest(maxDuration = "6s")
     void zip(byte[] data) {
         ZipDirectory zip;
         try {

@@ -29,8 +29,9 @@ import org.vim4j.model.VimConfig;
  * inline: a different split of work must not change a single bit.
  *
  * <p>Load (per backend): the embedded Fashion-MNIST model, 16 threads x {@value #ROUNDS} rounds of a batch-1 and a
- * batch-3 call (vector, native: 3200 calls, 6400 images per backend; scalar, slow by design: one round, 32 calls); then
- * a Vim-Tiny-shaped random model (D=192, 24 layers) at 112x112, 16 threads x 2 calls (scalar: 48x48, 1 call).
+ * batch-3 call (vector, native: 3200 calls, 6400 images per backend; scalar, slow by design: one batch-1 call per
+ * thread); then a Vim-Tiny-shaped random model (D=192, 24 layers) at 64x64, 16 threads x 2 calls (scalar: 32x32,
+ * 1 call).
  * {@code -Dvim4j.concurrency.rounds=N} scales the embedded-model part.
  *
  * <p>The single-threaded references are computed first, on a cold JVM, so a kernel whose bits depend on the JIT
@@ -107,23 +108,27 @@ class ConcurrencyTest {
                     for (int r = 0; r < n; r++) {
                         int i = (t * 7 + r) % INPUTS; // threads walk the inputs out of phase
                         check(kind + " thread " + t + " round " + r + " batch 1", wantOne[i], s.logits(one[i], 1, 28, 28));
-                        check(kind + " thread " + t + " round " + r + " batch 3", wantThree[i], s.logits(three[i], 3, 28, 28));
-                        images.addAndGet(4);
+                        images.addAndGet(1);
+                        if (kind != BackendKind.SCALAR) { // scalar: batch 1 only, to keep its share of CI short
+                            check(kind + " thread " + t + " round " + r + " batch 3", wantThree[i], s.logits(three[i], 3, 28, 28));
+                            images.addAndGet(3);
+                        }
                     }
                 }
             });
             assertNoFailures(failures);
-            assertEquals((long) THREADS * rounds * 4, images.get());
+            int callsPerRound = kind == BackendKind.SCALAR ? 1 : 2;
+            assertEquals((long) THREADS * rounds * (callsPerRound == 1 ? 1 : 4), images.get());
             System.out.printf("concurrency: %s, embedded model, %d threads on %d cores, %d calls, %d images, all bit-identical%n",
-                    kind.id(), THREADS, Runtime.getRuntime().availableProcessors(), THREADS * rounds * 2, images.get());
+                    kind.id(), THREADS, Runtime.getRuntime().availableProcessors(), THREADS * rounds * callsPerRound, images.get());
         }
     }
 
     @ParameterizedTest
     @MethodSource("backends")
     void sixteenThreadsShareAVimTinyShapedModel(BackendKind kind) throws Exception {
-        // 112x112 (50 tokens): the first calls run before the JIT has compiled the kernels, slowly; scalar stays slow.
-        int size = kind == BackendKind.SCALAR ? 48 : 112;
+        // 64x64 (17 tokens): the first calls run before the JIT has compiled the kernels, slowly; scalar stays slow.
+        int size = kind == BackendKind.SCALAR ? 32 : 64;
         int rounds = kind == BackendKind.SCALAR ? 1 : 2;
         try (VimModel m = VimModel.random(VimConfig.tiny(), 11, VimOptions.defaults().withBackend(kind).withThreads(2))) {
             float[][] x = inputs(2, 1, 3 * size * size, 3);
