@@ -39,11 +39,28 @@ public final class VimSession implements AutoCloseable {
         if (maxBatch < 1) {
             throw new VimException("maxBatch must be >= 1, got " + maxBatch);
         }
-        int tokens = Math.multiplyExact(config.gridSize(maxHeight), config.gridSize(maxWidth)) + 1;
+        if (maxHeight < config.patchSize() || maxWidth < config.patchSize()) {
+            throw new VimException("maximum size " + maxHeight + "x" + maxWidth + " is smaller than the " + config.patchSize()
+                    + "-pixel patch");
+        }
+        long tokens = (long) config.gridSize(maxHeight) * config.gridSize(maxWidth) + 1;
+        // Sized with exact arithmetic before anything is allocated: an impossible session must be a VimException
+        // that says so, not an ArithmeticException from int token math or an OutOfMemoryError from the arena.
+        long bytes = tokens > Integer.MAX_VALUE ? -1 : Workspace.requiredBytes(config, maxBatch, (int) tokens);
+        if (bytes < 0) {
+            throw new VimException("a session for " + maxBatch + " image(s) of up to " + maxHeight + "x" + maxWidth
+                    + " needs a workspace beyond 64-bit sizes; use a smaller batch or size");
+        }
         try {
-            this.ws = new Workspace(arena, config, maxBatch, tokens);
+            this.ws = new Workspace(arena, config, maxBatch, (int) tokens);
+        } catch (OutOfMemoryError | IllegalArgumentException e) {
+            arena.close();
+            throw new VimException("cannot allocate the session workspace of " + bytes + " bytes for " + maxBatch
+                    + " image(s) of up to " + maxHeight + "x" + maxWidth + " (" + tokens + " tokens): " + e.getMessage(), e);
+        }
+        try {
             this.device = model.kernels() instanceof DeviceForward df
-                    ? df.openSession(model.weights(), arena, maxBatch, tokens) : null;
+                    ? df.openSession(model.weights(), arena, maxBatch, (int) tokens) : null;
         } catch (RuntimeException | Error e) { // e.g. out of device memory: free what was allocated
             arena.close();
             throw e;
@@ -66,7 +83,20 @@ public final class VimSession implements AutoCloseable {
     }
 
     private float[] runArray(OutputKind kind, float[] nchw, int batch, int height, int width) {
-        float[] out = new float[Math.toIntExact(outputFloats(kind, batch, height, width))];
+        checkGeometry(batch, height, width); // before sizing the result: a negative batch must not reach new float[]
+        long need = (long) batch * config.channels() * height * width;
+        if (nchw.length != need) {
+            // An array is exactly the images it holds; a longer one is a wrong channel count or size, and reading
+            // its first part would be a silently wrong answer.
+            throw new VimException("input holds " + nchw.length + " floats; " + batch + " image(s) of " + config.channels()
+                    + "x" + height + "x" + width + " need exactly " + need + " (wrong channel count or image size?)");
+        }
+        long floats = outputFloats(kind, batch, height, width);
+        if (floats > Integer.MAX_VALUE - 8) {
+            throw new VimException(kind + " for " + batch + " image(s) of " + height + "x" + width + " is " + floats
+                    + " floats, more than a Java array holds; use run() with a MemorySegment");
+        }
+        float[] out = new float[(int) floats];
         run(kind, MemorySegment.ofArray(nchw), batch, height, width, MemorySegment.ofArray(out));
         return out;
     }
@@ -119,18 +149,39 @@ public final class VimSession implements AutoCloseable {
         }
     }
 
-    private void validate(OutputKind kind, MemorySegment input, int batch, int height, int width, MemorySegment output) {
+    /** Batch and size checks that need no workspace; also run before a result array is allocated. */
+    private void checkGeometry(int batch, int height, int width) {
         if (batch < 1 || batch > ws.maxBatch) {
             throw new VimException("batch " + batch + " is outside this session's range 1.." + ws.maxBatch);
         }
-        if (height < config.patchSize() || width < config.patchSize()) {
-            throw new VimException("input " + height + "x" + width + " is smaller than the " + config.patchSize()
-                    + "-pixel patch");
+        int p = config.patchSize(), st = config.stride();
+        if (height < p || width < p) {
+            throw new VimException("input " + height + "x" + width + " is smaller than the " + p + "-pixel patch");
+        }
+        if ((height - p) % st != 0 || (width - p) % st != 0) {
+            throw new VimException("input " + height + "x" + width + " is not tiled by " + p + "-pixel patches at stride " + st
+                    + ": (side - " + p + ") must be a multiple of " + st + " (e.g. " + tiled(height) + "x" + tiled(width)
+                    + "); crop or resize it, rather than have edge pixels silently ignored");
         }
         long tokens = (long) config.gridSize(height) * config.gridSize(width) + 1;
         if (tokens > ws.maxTokens) {
             throw new VimException("input " + height + "x" + width + " needs " + tokens + " tokens; this session was made for at most "
                     + ws.maxTokens + " (create it with a larger maximum size)");
+        }
+    }
+
+    /** The largest tiled side not above {@code side}. */
+    private int tiled(int side) {
+        return side - (side - config.patchSize()) % config.stride();
+    }
+
+    private void validate(OutputKind kind, MemorySegment input, int batch, int height, int width, MemorySegment output) {
+        checkGeometry(batch, height, width);
+        if (input.maxByteAlignment() < Float.BYTES) {
+            // Kernels read floats with aligned accesses (and hand addresses to native code): refuse here, clearly,
+            // rather than fail inside a kernel on one backend and work by accident on another.
+            throw new VimException("input segment is not 4-byte aligned (" + input + "); copy it into a float[] or a "
+                    + "segment allocated with alignment 4");
         }
         long need = (long) batch * config.channels() * height * width * 4;
         if (input.byteSize() < need) {

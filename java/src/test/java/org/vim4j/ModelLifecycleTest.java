@@ -79,7 +79,8 @@ class ModelLifecycleTest {
             VimException e = assertThrows(VimException.class, () -> s.logits(image(3, 16, 16, 1), 3, 16, 16));
             assertEquals("batch 3 is outside this session's range 1..2", e.getMessage());
             e = assertThrows(VimException.class, () -> s.logits(new float[100], 1, 16, 16));
-            assertEquals("input holds 100 floats; 1 image(s) of 3x16x16 need 768", e.getMessage());
+            assertEquals("input holds 100 floats; 1 image(s) of 3x16x16 need exactly 768 (wrong channel count or image size?)",
+                    e.getMessage());
             e = assertThrows(VimException.class, () -> s.logits(image(1, 20, 20, 1), 1, 20, 20));
             assertTrue(e.getMessage().contains("needs 26 tokens"), e.getMessage());
             e = assertThrows(VimException.class, () -> s.logits(image(1, 3, 3, 1), 1, 3, 3));

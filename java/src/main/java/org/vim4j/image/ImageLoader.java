@@ -18,8 +18,9 @@ import org.vim4j.VimException;
  *
  * <p>The pixel count is checked from the header before decoding, so a small file declaring a huge image
  * (a decompression bomb) is refused without allocating it; the limit is {@code -Dvim4j.maxImagePixels}
- * (default 89,478,485, PIL's). Grayscale (8 and 16 bit), palette, RGB and alpha images are handled; alpha is
- * dropped as PIL's {@code convert('RGB')} does, since the official pipeline loads images that way.
+ * (default 89,478,485, PIL's). Grayscale (8 and 16 bit), palette, RGB (8 and 16 bit), CMYK JPEG and alpha
+ * images are handled; alpha is dropped and CMYK converted as PIL's {@code convert('RGB')} does, since the
+ * official pipeline loads images that way.
  */
 public final class ImageLoader {
     public static final long DEFAULT_MAX_PIXELS = 89_478_485L;
@@ -80,10 +81,25 @@ public final class ImageLoader {
                 == java.awt.color.ColorSpace.TYPE_GRAY && r.getNumBands() <= 2;
         int bits = img.getColorModel().getComponentSize(0);
         double grayScale = bits <= 8 ? 255.0 / ((1 << bits) - 1) : 255.0 / 65535.0;
+        // CMYK (and YCCK, which the JPEG reader hands over as CMYK): getRGB would convert through a CMYK ICC
+        // profile, giving colours the reference pipeline (PIL's convert('RGB')) never sees. Convert as PIL does.
+        boolean cmyk = img.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_CMYK
+                && r.getNumBands() == 4 && bits == 8;
+        int[] px = new int[4];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 int p = y * w + x;
-                if (gray) { // read samples directly: getRGB would apply a linear-to-sRGB gamma to gray images
+                if (cmyk) {
+                    r.getPixel(x, y, px);
+                    int rr = cmykToRgb(px[0], px[3]), gg = cmykToRgb(px[1], px[3]), bb = cmykToRgb(px[2], px[3]);
+                    if (channels == 3) {
+                        out[p] = rr;
+                        out[w * h + p] = gg;
+                        out[2 * w * h + p] = bb;
+                    } else {
+                        out[p] = lumaOfRgb(rr, gg, bb);
+                    }
+                } else if (gray) { // read samples directly: getRGB would apply a linear-to-sRGB gamma to gray images
                     float v = (float) (r.getSample(x, y, 0) * grayScale);
                     for (int c = 0; c < channels; c++) {
                         out[c * w * h + p] = v;
@@ -96,11 +112,23 @@ public final class ImageLoader {
                         out[w * h + p] = gg;
                         out[2 * w * h + p] = bb;
                     } else {
-                        out[p] = (rr * 299 + gg * 587 + bb * 114) / 1000f;
+                        out[p] = lumaOfRgb(rr, gg, bb);
                     }
                 }
             }
         }
         return out;
+    }
+
+    /** PIL's {@code convert('L')} weights (ITU-R 601-2), before its rounding: the float stays exact. */
+    private static float lumaOfRgb(int r, int g, int b) {
+        return (r * 299 + g * 587 + b * 114) / 1000f;
+    }
+
+    /** One colour channel as PIL's cmyk2rgb computes it: {@code (255 - k) - c * (255 - k) / 255}, rounded its way. */
+    static int cmykToRgb(int c, int k) {
+        int nk = 255 - k;
+        int t = c * nk + 128;
+        return Math.clamp(nk - (((t >> 8) + t) >> 8), 0, 255);
     }
 }

@@ -20,6 +20,7 @@ public final class StateDict implements AutoCloseable {
     private final Arena owner;
     private final SequencedMap<String, Tensor> tensors;
     private final Map<String, String> metadata;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     public StateDict(Path source, Arena owner, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
         this.source = source;
@@ -66,8 +67,11 @@ public final class StateDict implements AutoCloseable {
         return t;
     }
 
+    /** Frees the tensors' memory; later accesses to them throw IllegalStateException. Idempotent. */
     @Override
     public void close() {
-        owner.close();
+        if (closed.compareAndSet(false, true)) {
+            owner.close();
+        }
     }
 }

@@ -26,14 +26,11 @@ public final class Workspace {
     public Workspace(Arena arena, VimConfig c, int maxBatch, int maxTokens) {
         this.maxBatch = maxBatch;
         this.maxTokens = maxTokens;
-        long rows = (long) maxBatch * maxTokens;
-        long d = c.embedDim(), e = c.dInner();
-        long[] sizes = {rows * d, rows * d, rows * d, rows * 2 * e, rows * e, rows * c.xProjOut(), rows * e, rows * e,
-                (long) (maxTokens - 1) * c.patchInputs(), maxTokens * d, (long) maxBatch * c.numClasses()};
+        long[] sizes = floats(c, maxBatch, maxTokens);
         MemorySegment[] s = new MemorySegment[sizes.length];
         long total = 0;
         for (int i = 0; i < sizes.length; i++) {
-            s[i] = arena.allocate(Math.max(sizes[i], 1) * 4, 64);
+            s[i] = arena.allocate(Math.multiplyExact(Math.max(sizes[i], 1), 4L), 64);
             total += s[i].byteSize();
         }
         residual = s[0];
@@ -48,6 +45,29 @@ public final class Workspace {
         posEmbed = s[9];
         logits = s[10];
         bytes = total;
+    }
+
+    /** Floats of each buffer, in field order; exact arithmetic (ArithmeticException on overflow). */
+    private static long[] floats(VimConfig c, int maxBatch, int maxTokens) {
+        long rows = Math.multiplyExact((long) maxBatch, (long) maxTokens);
+        long d = c.embedDim(), e = c.dInner();
+        return new long[] {Math.multiplyExact(rows, d), Math.multiplyExact(rows, d), Math.multiplyExact(rows, d),
+            Math.multiplyExact(rows, 2 * e), Math.multiplyExact(rows, e), Math.multiplyExact(rows, (long) c.xProjOut()),
+            Math.multiplyExact(rows, e), Math.multiplyExact(rows, e), Math.multiplyExact((long) (maxTokens - 1), (long) c.patchInputs()),
+            Math.multiplyExact((long) maxTokens, d), Math.multiplyExact((long) maxBatch, (long) c.numClasses())};
+    }
+
+    /** Bytes a workspace of this shape would allocate, or -1 if that overflows 64-bit arithmetic. */
+    public static long requiredBytes(VimConfig c, int maxBatch, int maxTokens) {
+        try {
+            long total = 0;
+            for (long n : floats(c, maxBatch, maxTokens)) {
+                total = Math.addExact(total, Math.multiplyExact(Math.max(n, 1), 4L));
+            }
+            return total;
+        } catch (ArithmeticException overflow) {
+            return -1;
+        }
     }
 
     /** Off-heap bytes this workspace holds. */

@@ -64,4 +64,30 @@ class IdxDatasetTest {
         assertTrue(assertThrows(VimException.class, () -> IdxDataset.read(img, lab)).getMessage().contains("implausible"));
         assertThrows(VimException.class, () -> IdxDataset.read(tmp, "train"));
     }
+
+    @Test
+    void moreLyingHeadersAreClearErrorsNamingTheFile() throws IOException {
+        Path img = tmp.resolve("img"), lab = tmp.resolve("lab");
+        Files.write(img, idx(0x803, new int[] {2, 2, 2}, 8));
+        Files.write(lab, idx(0x803, new int[] {2}, 2)); // an image magic on the label file
+        String msg = assertThrows(VimException.class, () -> IdxDataset.read(img, lab)).getMessage();
+        assertTrue(msg.contains(lab.toString()) && msg.contains("magic 0x803") && msg.contains("expected 0x00000801"), msg);
+        Files.write(lab, idx(0x801, new int[] {-5}, 0));
+        msg = assertThrows(VimException.class, () -> IdxDataset.read(img, lab)).getMessage();
+        assertTrue(msg.contains("implausible label count -5"), msg);
+        Files.write(lab, idx(0x801, new int[] {2}, 2));
+        Files.write(img, idx(0x803, new int[] {2, 0, 2}, 0));
+        msg = assertThrows(VimException.class, () -> IdxDataset.read(img, lab)).getMessage();
+        assertTrue(msg.contains(img.toString()) && msg.contains("implausible image size 2x0x2"), msg);
+        Files.write(img, idx(0x803, new int[] {2, 65536, 65536}, 0)); // 8 GiB claimed by a 16-byte file
+        msg = assertThrows(VimException.class, () -> IdxDataset.read(img, lab)).getMessage();
+        assertTrue(msg.contains("implausible image size 2x65536x65536"), msg);
+        Files.write(img, idx(0x803, new int[] {2}, 0)); // header cut after the count
+        msg = assertThrows(VimException.class, () -> IdxDataset.read(img, lab)).getMessage();
+        assertTrue(msg.contains(img.toString()), msg);
+        Path gz = tmp.resolve("t-images-idx3-ubyte.gz");
+        Files.write(gz, new byte[] {0x1f, (byte) 0x8b, 8, 0, 1, 2, 3}); // a gzip header, then garbage
+        msg = assertThrows(VimException.class, () -> IdxDataset.read(gz, lab)).getMessage();
+        assertTrue(msg.contains(gz.toString()), msg);
+    }
 }

@@ -37,6 +37,16 @@ class MaliciousPickleTest {
         "builtin_getattr.pth,      __builtin__.getattr,               getattr",
         "torch_utils_other.pth,    torch._utils._import_dotted_name,  other",
         "payload_in_args.pth,      posix.system,                      in_args",
+        // tools/make_evil_pickles.py
+        "builtins_exec.pth,           builtins.exec,                     exec",
+        "functools_partial.pth,       functools.partial,                 partial",
+        "operator_methodcaller.pth,   operator.methodcaller,             methodcaller",
+        "importlib_import.pth,        importlib.import_module,           import",
+        "pickle_loads_nested.pth,     _pickle.loads,                     nested",
+        "marshal_code.pth,            marshal.loads,                     marshal",
+        "payload_in_state_dict.pth,   posix.system,                      in_state_dict",
+        "payload_in_rebuild_args.pth, posix.system,                      in_rebuild",
+        "payload_in_namespace.pth,    posix.system,                      in_namespace",
     })
     void refusesAndNamesTheCallable(String file, String callable, String marker) throws IOException {
         Path markerFile = Path.of(MARKER + marker);
@@ -51,6 +61,31 @@ class MaliciousPickleTest {
             assertTrue(e.getMessage().contains("'" + callable + "'"), e.getMessage());
         }
         assertFalse(Files.exists(markerFile), "payload side effect must not happen");
+    }
+
+    @Test
+    void refusesShutilRmtreeAndTheDirectorySurvives() throws IOException {
+        Path victim = Files.createDirectories(Path.of(MARKER + "rmtree-dir"));
+        try {
+            Path p = Fixtures.path("evil/shutil_rmtree.pth");
+            String msg = assertThrows(VimException.class, () -> CheckpointReader.read(p)).getMessage();
+            assertTrue(msg.contains("'shutil.rmtree', which is not on vim4j's allow-list"), msg);
+            assertTrue(Files.isDirectory(victim), "the payload's target must still exist");
+        } finally {
+            Files.deleteIfExists(victim);
+        }
+    }
+
+    @Test
+    void refusesTheExtensionRegistryWhichNamesNoCallable() throws IOException {
+        // copyreg.add_extension('posix', 'system', 240) makes Python write EXT1 240 instead of the name: the
+        // callable is looked up in a registry, so vim4j refuses the opcode itself.
+        Path markerFile = Path.of(MARKER + "ext");
+        Files.deleteIfExists(markerFile);
+        Path p = Fixtures.path("evil/ext_registry.pth");
+        String msg = assertThrows(VimException.class, () -> CheckpointReader.read(p)).getMessage();
+        assertTrue(msg.contains(p.toString()) && msg.contains("extension-registry opcodes (EXT1/2/4) are not supported"), msg);
+        assertFalse(Files.exists(markerFile));
     }
 
     @Test

@@ -8,7 +8,7 @@ import static org.vim4j.kernel.vector.VectorLanes.ORDER;
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 import org.vim4j.kernel.KernelThreads;
 import org.vim4j.kernel.ParallelTask;
@@ -20,8 +20,33 @@ import org.vim4j.kernel.ParallelTask;
  */
 final class NormKernel {
     static final int MIN_FLOATS_PER_TASK = 8192;
+    /** Lane rotations by LANES/2, LANES/4, ..., 1: the steps of {@link #sumLanes}. */
+    private static final VectorShuffle<Float>[] HALVES = halves();
 
     private NormKernel() {
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halves() {
+        int steps = Integer.numberOfTrailingZeros(LANES);
+        VectorShuffle<Float>[] s = new VectorShuffle[steps];
+        for (int i = 0, d = LANES / 2; d >= 1; i++, d /= 2) {
+            s[i] = VectorShuffle.iota(F, d, 1, true);
+        }
+        return s;
+    }
+
+    /**
+     * The sum of the lanes in one fixed pairwise order. Not {@code reduceLanes(ADD)}: its float order is
+     * unspecified and differs between the interpreter and C2's intrinsic, so the same input gave different
+     * bits before and after JIT compilation (found by the reliability tests). Lane-wise adds and rotations are
+     * exact in every tier.
+     */
+    static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> s : HALVES) {
+            v = v.add(v.rearrange(s));
+        }
+        return v.lane(0);
     }
 
     /** One call's arguments; one instance per calling thread, reused. */
@@ -84,7 +109,7 @@ final class NormKernel {
                 }
                 acc = v.fma(v, acc);
             }
-            float sumSq = acc.reduceLanes(VectorOperators.ADD);
+            float sumSq = sumLanes(acc);
             for (; i < dim; i++) {
                 long o = (long) i * Float.BYTES;
                 float v = residual.get(JAVA_FLOAT_UNALIGNED, rb + o);
