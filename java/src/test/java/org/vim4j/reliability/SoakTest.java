@@ -59,6 +59,7 @@ class SoakTest {
     static final int CALLS_PER_MODEL = 500;
     static final int CALLS_PER_SESSION = 125;
     static final long MIB = 1 << 20;
+    static final long OFF_HEAP_SLACK = 16 << 10;
 
     record Sample(long rss, long offHeap, long heap, int threads) {
         String show() {
@@ -120,7 +121,13 @@ class SoakTest {
                 last.offHeap - base.offHeap, heapGrowth / (double) MIB, last.threads - base.threads, afterBase,
                 afterBase == 0 ? 0 : 48 * MIB / afterBase + 1);
 
-        assertEquals(base.offHeap, last.offHeap, "off-heap bytes with nothing open must return to the baseline");
+        // Off-heap must come back to the baseline up to NMT's 1 KiB granularity and small one-off JDK state (e.g.
+        // auto-arena memory the Cleaner frees asynchronously after a GC, lazily created FFM/zip state): 16 KiB.
+        // Any real leak is far larger: one session workspace is hundreds of KiB, and 16 B per call over the CI
+        // run's 1000 calls already exceeds it.
+        long offHeapGrowth = last.offHeap - base.offHeap;
+        assertTrue(Math.abs(offHeapGrowth) <= OFF_HEAP_SLACK, "off-heap bytes with nothing open must return to the baseline"
+                + " (within " + OFF_HEAP_SLACK + " B): baseline " + base.offHeap + ", end " + last.offHeap);
         assertEquals(base.threads, last.threads, "live threads with no model open must return to the baseline");
         assertTrue(heapGrowth <= 8 * MIB, "heap after GC grew " + heapGrowth + " bytes");
         assertTrue(rssGrowth <= 48 * MIB, "RSS grew " + rssGrowth + " bytes");
