@@ -118,15 +118,16 @@ def preset(name, img):
 
 def cmd_golden(args):
     torch.manual_seed(0)
-    # Small on purpose: 3x3 patches + cls = 10 tokens, 2 heads of 16, 2 blocks; batch 2 so per-image offsets are tested.
-    m = randomize(Deit(img_size=48, patch=16, dim=32, depth=2, heads=2, num_classes=10), seed=3).eval()
-    x = torch.randn(2, 3, 48, 48, generator=torch.Generator().manual_seed(4))
+    # Small on purpose: 5x5 patches + cls = 26 tokens (several 16-key blocks, a ragged last one), 1 channel, 2 heads of
+    # 16, 2 blocks; batch 2 so per-image offsets are tested.
+    m = randomize(Deit(img_size=80, patch=16, channels=1, dim=32, depth=2, heads=2, num_classes=10), seed=3).eval()
+    x = torch.randn(2, 1, 80, 80, generator=torch.Generator().manual_seed(4))
     with torch.no_grad():
         logits = m(x)
     sd = {k: v.detach().clone() for k, v in m.named_state().items()}
     sd["input"] = x
     sd["logits"] = logits
-    write_safetensors(args.out, sd, {"img_size": 48, "patch": 16, "dim": 32, "depth": 2, "heads": 2,
+    write_safetensors(args.out, sd, {"img_size": 80, "patch": 16, "channels": 1, "dim": 32, "depth": 2, "heads": 2,
                                      "num_classes": 10, "torch": torch.__version__})
     print("wrote %s: logits %s" % (args.out, logits.flatten()[:4].tolist()))
 

@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,12 +14,13 @@ import jdk.incubator.vector.VectorSpecies;
  * they go through each backend's {@code Kernels.linear}. Attention's operands change with every image, so they
  * cannot use {@code prepareLinear}'s one-time weight packing, hence this unpacked kernel.
  *
- * <p>Vector path: 4 rows x 2 vectors of C in 8 registers, B streamed row by row, A broadcast; 1-row and masked
- * column tails. Scalar path: the plain triple loop (the SCALAR backend's baseline, and the tests' oracle).
+ * <p>Vector path: 4 rows x 2 vectors of C in 8 registers, B streamed row by row, A broadcast; 1-row tails, and
+ * scalar columns past the last whole vector. Scalar path: the plain triple loop (the SCALAR backend's baseline, and the tests' oracle).
  */
 final class AttentionGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int V = S.length();
+    /** Floats per vector: DeiT pads its token count to a multiple of this. */
+    static final int V = S.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private AttentionGemm() {
@@ -32,22 +32,26 @@ final class AttentionGemm {
             scalar(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate);
             return;
         }
+        // No masked vectors: masked tails fell back to allocating Java code in C2. Callers pad their column counts to
+        // whole vectors (DeiT pads L); any remaining columns go through the scalar loop.
+        int nv = n - n % V;
         int i = 0;
         for (; i + 4 <= m; i += 4) {
             int j = 0;
-            for (; j + 2 * V <= n; j += 2 * V) {
+            for (; j + 2 * V <= nv; j += 2 * V) {
                 block4x2(a, aOff + (long) i * lda, lda, b, bOff + j, ldb, c, cOff + (long) i * ldc + j, ldc, k, accumulate);
             }
-            for (; j < n; j += V) {
-                block4x1(a, aOff + (long) i * lda, lda, b, bOff + j, ldb, c, cOff + (long) i * ldc + j, ldc, k,
-                        S.indexInRange(j, n), accumulate);
+            if (j < nv) {
+                block4x1(a, aOff + (long) i * lda, lda, b, bOff + j, ldb, c, cOff + (long) i * ldc + j, ldc, k, accumulate);
             }
         }
         for (; i < m; i++) {
-            for (int j = 0; j < n; j += V) {
-                block1x1(a, aOff + (long) i * lda, b, bOff + j, ldb, c, cOff + (long) i * ldc + j, k, S.indexInRange(j, n),
-                        accumulate);
+            for (int j = 0; j < nv; j += V) {
+                block1x1(a, aOff + (long) i * lda, b, bOff + j, ldb, c, cOff + (long) i * ldc + j, k, accumulate);
             }
+        }
+        if (nv < n) {
+            scalar(a, aOff, lda, b, bOff + nv, ldb, c, cOff + nv, ldc, m, n - nv, k, accumulate);
         }
     }
 
@@ -83,29 +87,29 @@ final class AttentionGemm {
     }
 
     private static void block4x1(MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
-            MemorySegment c, long cOff, int ldc, int k, VectorMask<Float> mask, boolean accumulate) {
+            MemorySegment c, long cOff, int ldc, int k, boolean accumulate) {
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
         for (int p = 0; p < k; p++) {
-            FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bOff + (long) p * ldb) * 4, LE, mask);
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bOff + (long) p * ldb) * 4, LE);
             c0 = b0.fma(FloatVector.broadcast(S, a.getAtIndex(JAVA_FLOAT, aOff + p)), c0);
             c1 = b0.fma(FloatVector.broadcast(S, a.getAtIndex(JAVA_FLOAT, aOff + lda + p)), c1);
             c2 = b0.fma(FloatVector.broadcast(S, a.getAtIndex(JAVA_FLOAT, aOff + 2L * lda + p)), c2);
             c3 = b0.fma(FloatVector.broadcast(S, a.getAtIndex(JAVA_FLOAT, aOff + 3L * lda + p)), c3);
         }
-        store(c, cOff, c0, mask, accumulate);
-        store(c, cOff + ldc, c1, mask, accumulate);
-        store(c, cOff + 2L * ldc, c2, mask, accumulate);
-        store(c, cOff + 3L * ldc, c3, mask, accumulate);
+        store(c, cOff, c0, accumulate);
+        store(c, cOff + ldc, c1, accumulate);
+        store(c, cOff + 2L * ldc, c2, accumulate);
+        store(c, cOff + 3L * ldc, c3, accumulate);
     }
 
     private static void block1x1(MemorySegment a, long aOff, MemorySegment b, long bOff, int ldb, MemorySegment c,
-            long cOff, int k, VectorMask<Float> mask, boolean accumulate) {
+            long cOff, int k, boolean accumulate) {
         FloatVector c0 = FloatVector.zero(S);
         for (int p = 0; p < k; p++) {
-            FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bOff + (long) p * ldb) * 4, LE, mask);
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bOff + (long) p * ldb) * 4, LE);
             c0 = b0.fma(FloatVector.broadcast(S, a.getAtIndex(JAVA_FLOAT, aOff + p)), c0);
         }
-        store(c, cOff, c0, mask, accumulate);
+        store(c, cOff, c0, accumulate);
     }
 
     private static void store(MemorySegment c, long off, FloatVector v, boolean accumulate) {
@@ -113,13 +117,6 @@ final class AttentionGemm {
             v = v.add(FloatVector.fromMemorySegment(S, c, off * 4, LE));
         }
         v.intoMemorySegment(c, off * 4, LE);
-    }
-
-    private static void store(MemorySegment c, long off, FloatVector v, VectorMask<Float> mask, boolean accumulate) {
-        if (accumulate) {
-            v = v.add(FloatVector.fromMemorySegment(S, c, off * 4, LE, mask));
-        }
-        v.intoMemorySegment(c, off * 4, LE, mask);
     }
 
     private static void scalar(MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,

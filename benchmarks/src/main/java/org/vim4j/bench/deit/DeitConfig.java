@@ -11,8 +11,8 @@ public record DeitConfig(int imgSize, int patch, int channels, int dim, int dept
     public static final float LN_EPS = 1e-6f;
 
     public DeitConfig {
-        if (imgSize < patch || imgSize % patch != 0) {
-            throw new IllegalArgumentException("DeiT input " + imgSize + " must be a positive multiple of the patch size " + patch);
+        if (imgSize < patch) {
+            throw new IllegalArgumentException("DeiT input " + imgSize + " must be at least the patch size " + patch);
         }
         if (dim % heads != 0) {
             throw new IllegalArgumentException("dim " + dim + " is not divisible by " + heads + " heads");
@@ -36,7 +36,7 @@ public record DeitConfig(int imgSize, int patch, int channels, int dim, int dept
     }
 
     public int grid() {
-        return imgSize / patch;
+        return (imgSize - patch) / patch + 1; // like Conv2d(stride=patch): a ragged border is ignored
     }
 
     /** Patches plus the cls token. */

@@ -20,8 +20,10 @@ public final class DeitModel implements AutoCloseable {
     final DeitWeights weights;
     final boolean simd;
     private final Arena arena = Arena.ofShared();
+    /** Set when this model owns its source tensors (a backend may keep pointing at them instead of copying). */
+    private StateDict owned;
 
-    /** Places {@code sd} (still owned by the caller, who may close it afterwards) for {@code backend}. */
+    /** Places {@code sd} for {@code backend}; the caller keeps owning {@code sd} and must close it after this model. */
     public DeitModel(StateDict sd, DeitConfig config, BackendKind backend, int threadCount) {
         this.config = config;
         this.threads = new KernelThreads(backend == BackendKind.SCALAR ? 1 : threadCount);
@@ -38,8 +40,14 @@ public final class DeitModel implements AutoCloseable {
 
     /** Random weights of {@code config}'s shape (timing only). */
     public static DeitModel random(DeitConfig config, long seed, BackendKind backend, int threadCount) {
-        try (StateDict sd = DeitWeights.random(config, seed)) {
-            return new DeitModel(sd, config, backend, threadCount);
+        StateDict sd = DeitWeights.random(config, seed);
+        try {
+            DeitModel m = new DeitModel(sd, config, backend, threadCount);
+            m.owned = sd;
+            return m;
+        } catch (RuntimeException e) {
+            sd.close();
+            throw e;
         }
     }
 
@@ -55,7 +63,7 @@ public final class DeitModel implements AutoCloseable {
         return kernels.kind();
     }
 
-    /** Off-heap bytes of the fp32 parameters (the same count for every backend; packed copies not included). */
+    /** Off-heap bytes of the fp32 parameters (counted the same way for Vim and every backend; packed copies not included). */
     public long weightBytes() {
         return config.parameterCount() * 4;
     }
@@ -73,5 +81,8 @@ public final class DeitModel implements AutoCloseable {
     public void close() {
         threads.close();
         arena.close();
+        if (owned != null) {
+            owned.close();
+        }
     }
 }

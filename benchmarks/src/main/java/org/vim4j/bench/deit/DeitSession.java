@@ -148,12 +148,12 @@ public final class DeitSession implements AutoCloseable {
         @Override
         public void run(int item) {
             int l = c.tokens(), d = c.dim(), hd = c.headDim();
-            int b = item / c.heads(), head = item % c.heads();
-            long dst = (long) item * hd * l;
+            int b = item / c.heads(), head = item % c.heads(), lp = ws.paddedTokens;
+            long dst = (long) item * hd * lp;
             for (int t = 0; t < l; t++) {
                 long src = ((long) b * l + t) * 3 * d + d + (long) head * hd;
                 for (int j = 0; j < hd; j++) {
-                    ws.kT.setAtIndex(JAVA_FLOAT, dst + (long) j * l + t, ws.qkv.getAtIndex(JAVA_FLOAT, src + j));
+                    ws.kT.setAtIndex(JAVA_FLOAT, dst + (long) j * lp + t, ws.qkv.getAtIndex(JAVA_FLOAT, src + j));
                 }
             }
         }
@@ -165,19 +165,20 @@ public final class DeitSession implements AutoCloseable {
 
         @Override
         public void run(int index) {
-            int l = c.tokens(), d = c.dim(), hd = c.headDim();
+            int l = c.tokens(), d = c.dim(), hd = c.headDim(), lp = ws.paddedTokens;
             int item = index / perHead, i0 = (index % perHead) * ws.queryBlock, n = Math.min(ws.queryBlock, l - i0);
             int b = item / c.heads(), head = item % c.heads();
-            long s = ((long) item * l + i0) * l;
-            AttentionGemm.nn(simd, ws.qkv, ((long) b * l + i0) * 3 * d + (long) head * hd, 3 * d, ws.kT, (long) item * hd * l, l,
-                    ws.scores, s, l, n, l, hd, false);
+            long s = ((long) item * l + i0) * lp;
+            // Scores for all Lp columns (the padding columns are 0 and never read), softmax over the L real ones.
+            AttentionGemm.nn(simd, ws.qkv, ((long) b * l + i0) * 3 * d + (long) head * hd, 3 * d, ws.kT, (long) item * hd * lp, lp,
+                    ws.scores, s, lp, n, lp, hd, false);
             for (int r = 0; r < n; r++) {
-                long row = s + (long) r * l;
+                long row = s + (long) r * lp;
                 float max = RowSoftmax.scaledMax(simd, ws.scores, row, l, scale);
                 float sum = RowSoftmax.expShift(simd, ws.scores, row, l, scale, max);
                 RowSoftmax.scale(simd, ws.scores, row, l, 1f / sum);
             }
-            AttentionGemm.nn(simd, ws.scores, s, l, ws.qkv, (long) b * l * 3 * d + 2L * d + (long) head * hd, 3 * d,
+            AttentionGemm.nn(simd, ws.scores, s, lp, ws.qkv, (long) b * l * 3 * d + 2L * d + (long) head * hd, 3 * d,
                     ws.attn, ((long) b * l + i0) * d + (long) head * hd, d, n, hd, l, false);
         }
     }
@@ -199,7 +200,7 @@ public final class DeitSession implements AutoCloseable {
         }
 
         private void block(int slot, int item, int i0) {
-            int l = c.tokens(), d = c.dim(), hd = c.headDim(), kb = ws.keyBlock;
+            int l = c.tokens(), d = c.dim(), hd = c.headDim(), kb = ws.keyBlock, lp = ws.paddedTokens;
             int n = Math.min(ws.queryBlock, l - i0);
             int b = item / c.heads(), head = item % c.heads();
             long q = ((long) b * l + i0) * 3 * d + (long) head * hd;
@@ -207,8 +208,8 @@ public final class DeitSession implements AutoCloseable {
             long s = (long) slot * ws.queryBlock * kb, acc = (long) slot * ws.queryBlock * hd;
             float[] rowMax = ws.rowMax[slot], rowSum = ws.rowSum[slot];
             for (int j0 = 0; j0 < l; j0 += kb) {
-                int nk = Math.min(kb, l - j0);
-                AttentionGemm.nn(simd, ws.qkv, q, 3 * d, ws.kT, (long) item * hd * l + j0, l, ws.scores, s, kb, n, nk, hd, false);
+                int nk = Math.min(kb, l - j0), nkp = Math.min(kb, lp - j0); // the last block computes its padding too
+                AttentionGemm.nn(simd, ws.qkv, q, 3 * d, ws.kT, (long) item * hd * lp + j0, lp, ws.scores, s, kb, n, nkp, hd, false);
                 for (int r = 0; r < n; r++) {
                     long row = s + (long) r * kb;
                     float max = RowSoftmax.scaledMax(simd, ws.scores, row, nk, scale);

@@ -13,6 +13,8 @@ public final class DeitWorkspace implements AutoCloseable {
     final DeitConfig config;
     final AttentionKind kind;
     final int maxBatch, chunks, queryBlock, keyBlock;
+    /** L rounded up to whole vectors: the row stride of Kᵀ and of the score rows, so attention GEMMs need no masks. */
+    final int paddedTokens;
     final MemorySegment x, h, qkv, attn, mlp, kT, patches, logits;
     final MemorySegment scores;        // FULL: (B, H, L, L); TILED: chunks x (queryBlock x keyBlock)
     final MemorySegment acc;           // TILED: chunks x (queryBlock x headDim); FULL: unused
@@ -27,17 +29,22 @@ public final class DeitWorkspace implements AutoCloseable {
         this.chunks = chunks;
         this.queryBlock = queryBlock;
         this.keyBlock = keyBlock;
+        if (keyBlock % AttentionGemm.V != 0) {
+            throw new IllegalArgumentException("key block " + keyBlock + " must be a multiple of " + AttentionGemm.V);
+        }
         long rows = (long) maxBatch * c.tokens(), d = c.dim(), l = c.tokens();
+        this.paddedTokens = (int) ((l + AttentionGemm.V - 1) / AttentionGemm.V * AttentionGemm.V);
+        long lp = paddedTokens;
         x = alloc(rows * d);
         h = alloc(rows * d);
         qkv = alloc(rows * 3 * d);
         attn = alloc(rows * d);
         mlp = alloc(rows * c.hidden());
-        kT = alloc(rows * d); // K transposed per (image, head): (headDim, L) blocks
+        kT = alloc((long) maxBatch * d * lp); // K transposed per (image, head): (headDim, Lp), padding columns stay 0
         patches = alloc((l - 1) * c.patchInputs());
         logits = alloc((long) maxBatch * c.numClasses());
         if (kind == AttentionKind.FULL) {
-            scores = alloc((long) maxBatch * c.heads() * l * l);
+            scores = alloc((long) maxBatch * c.heads() * l * lp);
             acc = alloc(1);
             rowMax = rowSum = new float[0][];
         } else {
@@ -53,8 +60,9 @@ public final class DeitWorkspace implements AutoCloseable {
         bytes = total;
     }
 
+    /** One vector of padding past the end: a masked tail load there stays on the intrinsic (non-allocating) path. */
     private MemorySegment alloc(long floats) {
-        return arena.allocate(Math.max(floats, 1) * 4, 64);
+        return arena.allocate((Math.max(floats, 1) + 16) * 4, 64);
     }
 
     /** Off-heap bytes of all buffers: the activation memory of a forward at the maximum batch. */

@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -28,10 +27,9 @@ final class Gelu {
     static void inPlace(boolean simd, MemorySegment x, long off, long n) {
         long j = 0;
         if (simd) {
-            for (; j < n; j += V) {
-                VectorMask<Float> m = S.indexInRange(j, n);
+            for (long end = n - n % V; j < end; j += V) {
                 long o = (off + j) * 4;
-                FloatVector v = FloatVector.fromMemorySegment(S, x, o, LE, m);
+                FloatVector v = FloatVector.fromMemorySegment(S, x, o, LE);
                 FloatVector u = v.mul(INV_SQRT2), au = u.abs();
                 FloatVector t = au.fma(P, 1f);
                 t = FloatVector.broadcast(S, 1f).div(t);
@@ -40,9 +38,8 @@ final class Gelu {
                 FloatVector e = au.mul(au).neg().lanewise(VectorOperators.EXP);
                 FloatVector erfAbs = poly.mul(e).neg().add(1f);
                 FloatVector erf = erfAbs.blend(erfAbs.neg(), u.compare(VectorOperators.LT, 0f));
-                v.mul(0.5f).mul(erf.add(1f)).intoMemorySegment(x, o, LE, m);
+                v.mul(0.5f).mul(erf.add(1f)).intoMemorySegment(x, o, LE);
             }
-            return;
         }
         for (; j < n; j++) {
             float v = x.getAtIndex(JAVA_FLOAT, off + j);

@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -29,26 +28,39 @@ final class LayerNorm {
             scalarRow(x, xOff, w, b, y, yOff, dim, eps);
             return;
         }
+        // Full vectors plus a scalar tail: masked tails fall back to allocating Java code paths in C2.
+        int vEnd = S.loopBound(dim);
         FloatVector acc = FloatVector.zero(S);
-        for (int j = 0; j < dim; j += V) {
-            acc = acc.add(FloatVector.fromMemorySegment(S, x, (xOff + j) * 4, LE, S.indexInRange(j, dim)));
+        int j = 0;
+        for (; j < vEnd; j += V) {
+            acc = acc.add(FloatVector.fromMemorySegment(S, x, (xOff + j) * 4, LE));
         }
-        float mean = acc.reduceLanes(VectorOperators.ADD) / dim;
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < dim; j++) {
+            sum += x.getAtIndex(JAVA_FLOAT, xOff + j);
+        }
+        float mean = sum / dim;
         FloatVector vm = FloatVector.broadcast(S, mean);
         acc = FloatVector.zero(S);
-        for (int j = 0; j < dim; j += V) {
-            VectorMask<Float> m = S.indexInRange(j, dim);
-            FloatVector d = FloatVector.fromMemorySegment(S, x, (xOff + j) * 4, LE, m).sub(vm);
-            acc = d.fma(d, acc).blend(acc, m.not());
+        for (j = 0; j < vEnd; j += V) {
+            FloatVector d = FloatVector.fromMemorySegment(S, x, (xOff + j) * 4, LE).sub(vm);
+            acc = d.fma(d, acc);
         }
-        float rstd = (float) (1.0 / Math.sqrt(acc.reduceLanes(VectorOperators.ADD) / dim + eps));
+        float sq = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < dim; j++) {
+            float d = x.getAtIndex(JAVA_FLOAT, xOff + j) - mean;
+            sq += d * d;
+        }
+        float rstd = (float) (1.0 / Math.sqrt(sq / dim + eps));
         FloatVector vr = FloatVector.broadcast(S, rstd);
-        for (int j = 0; j < dim; j += V) {
-            VectorMask<Float> m = S.indexInRange(j, dim);
-            FloatVector d = FloatVector.fromMemorySegment(S, x, (xOff + j) * 4, LE, m).sub(vm).mul(vr);
-            FloatVector out = d.fma(FloatVector.fromMemorySegment(S, w, j * 4L, LE, m),
-                    FloatVector.fromMemorySegment(S, b, j * 4L, LE, m));
-            out.intoMemorySegment(y, (yOff + j) * 4, LE, m);
+        for (j = 0; j < vEnd; j += V) {
+            FloatVector d = FloatVector.fromMemorySegment(S, x, (xOff + j) * 4, LE).sub(vm).mul(vr);
+            d.fma(FloatVector.fromMemorySegment(S, w, j * 4L, LE), FloatVector.fromMemorySegment(S, b, j * 4L, LE))
+                    .intoMemorySegment(y, (yOff + j) * 4, LE);
+        }
+        for (; j < dim; j++) {
+            float d = (x.getAtIndex(JAVA_FLOAT, xOff + j) - mean) * rstd;
+            y.setAtIndex(JAVA_FLOAT, yOff + j, d * w.getAtIndex(JAVA_FLOAT, j) + b.getAtIndex(JAVA_FLOAT, j));
         }
     }
 

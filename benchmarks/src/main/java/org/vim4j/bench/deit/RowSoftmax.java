@@ -6,14 +6,13 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The row pieces of softmax(scale · s): the row maximum, {@code exp(scale·s - shift)} in place with its sum, and a row
  * scaling. Full attention uses them once per row; the tiled variant per key block with a running maximum (the online
- * softmax). The exponential is {@code VectorOperators.EXP} (SVML, within 1 ulp), which in a streaming loop like this
+ * softmax). Vector loops run over full vectors with a scalar tail (masked tails take slow, allocating paths). The exponential is {@code VectorOperators.EXP} (SVML, within 1 ulp), which in a streaming loop like this
  * is as fast as a hand polynomial (machine-limits.md §4).
  */
 final class RowSoftmax {
@@ -48,14 +47,13 @@ final class RowSoftmax {
         if (simd) {
             FloatVector vs = FloatVector.broadcast(S, scale), vm = FloatVector.broadcast(S, -shift);
             FloatVector acc = FloatVector.zero(S);
-            for (; j < n; j += V) {
-                VectorMask<Float> mask = S.indexInRange(j, n);
+            for (int end = S.loopBound(n); j < end; j += V) {
                 long o = (off + j) * 4;
-                FloatVector e = FloatVector.fromMemorySegment(S, x, o, LE, mask).fma(vs, vm).lanewise(VectorOperators.EXP);
-                e.intoMemorySegment(x, o, LE, mask);
-                acc = acc.add(e, mask);
+                FloatVector e = FloatVector.fromMemorySegment(S, x, o, LE).fma(vs, vm).lanewise(VectorOperators.EXP);
+                e.intoMemorySegment(x, o, LE);
+                acc = acc.add(e);
             }
-            return acc.reduceLanes(VectorOperators.ADD);
+            sum = acc.reduceLanes(VectorOperators.ADD);
         }
         for (; j < n; j++) {
             float e = (float) Math.exp(x.getAtIndex(JAVA_FLOAT, off + j) * scale - shift);
@@ -70,12 +68,10 @@ final class RowSoftmax {
         int j = 0;
         if (simd) {
             FloatVector f = FloatVector.broadcast(S, factor);
-            for (; j < n; j += V) {
-                VectorMask<Float> mask = S.indexInRange(j, n);
+            for (int end = S.loopBound(n); j < end; j += V) {
                 long o = (off + j) * 4;
-                FloatVector.fromMemorySegment(S, x, o, LE, mask).mul(f).intoMemorySegment(x, o, LE, mask);
+                FloatVector.fromMemorySegment(S, x, o, LE).mul(f).intoMemorySegment(x, o, LE);
             }
-            return;
         }
         for (; j < n; j++) {
             x.setAtIndex(JAVA_FLOAT, off + j, x.getAtIndex(JAVA_FLOAT, off + j) * factor);

@@ -21,10 +21,10 @@ import org.vim4j.kernel.Backends;
 import org.vim4j.tensor.Tensor;
 
 /**
- * The DeiT baseline against PyTorch: {@code tools/deit_reference.py golden} wrote a 2-block, 2-head DeiT (10 tokens)
- * with random weights, a batch of 2 images and its logits. Every available backend, both attention variants (the
- * tiled one with 4x3 blocks, so several query and key blocks and their ragged tails are exercised), must reproduce
- * them. A wrong baseline would make the Vim-vs-DeiT comparison meaningless.
+ * The DeiT baseline against PyTorch: {@code tools/deit_reference.py golden} wrote a 2-block, 2-head DeiT
+ * with random weights, a batch of 2 images and its logits (26 tokens). Every available backend, both attention variants
+ * (also with 4-query and one-vector key blocks, so several query and key blocks and their ragged tails are exercised),
+ * must reproduce them. A wrong baseline would make the Vim-vs-DeiT comparison meaningless.
  */
 class DeitGoldenTest {
     private static final float TOLERANCE = 1e-4f;
@@ -34,7 +34,8 @@ class DeitGoldenTest {
         for (BackendKind b : List.of(BackendKind.SCALAR, BackendKind.VECTOR, BackendKind.NATIVE)) {
             if (Backends.isAvailable(b)) {
                 out.add(Arguments.of(b, AttentionKind.FULL, 64, 256));
-                out.add(Arguments.of(b, AttentionKind.TILED, 4, 3));
+                out.add(Arguments.of(b, AttentionKind.TILED, 4, AttentionGemm.V));
+                out.add(Arguments.of(b, AttentionKind.FULL, 5, 256));
                 out.add(Arguments.of(b, AttentionKind.TILED, 64, 256));
             }
         }
@@ -47,7 +48,8 @@ class DeitGoldenTest {
         Path file = Path.of(DeitGoldenTest.class.getResource("deit-golden.safetensors").toURI());
         try (StateDict sd = SafetensorsReader.read(file)) {
             Map<String, String> meta = sd.metadata();
-            DeitConfig c = new DeitConfig(Integer.parseInt(meta.get("img_size")), Integer.parseInt(meta.get("patch")), 3,
+            DeitConfig c = new DeitConfig(Integer.parseInt(meta.get("img_size")), Integer.parseInt(meta.get("patch")),
+                    Integer.parseInt(meta.get("channels")),
                     Integer.parseInt(meta.get("dim")), Integer.parseInt(meta.get("depth")), Integer.parseInt(meta.get("heads")), 4,
                     Integer.parseInt(meta.get("num_classes")));
             Tensor input = sd.get("input"), expected = sd.get("logits");
