@@ -21,6 +21,8 @@ final class AttentionGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Floats per vector: DeiT pads its token count to a multiple of this. */
     static final int V = S.length();
+    /** Panel of B kept hot while all row blocks of A pass over it: KC rows x NC columns (32 KiB). */
+    private static final int KC = 128, NC = 128;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private AttentionGemm() {
@@ -35,19 +37,30 @@ final class AttentionGemm {
         // No masked vectors: masked tails fell back to allocating Java code in C2. Callers pad their column counts to
         // whole vectors (DeiT pads L); any remaining columns go through the scalar loop.
         int nv = n - n % V;
-        int i = 0;
-        for (; i + 4 <= m; i += 4) {
-            int j = 0;
-            for (; j + 2 * V <= nv; j += 2 * V) {
-                block4x2(a, aOff + (long) i * lda, lda, b, bOff + j, ldb, c, cOff + (long) i * ldc + j, ldc, k, accumulate);
-            }
-            if (j < nv) {
-                block4x1(a, aOff + (long) i * lda, lda, b, bOff + j, ldb, c, cOff + (long) i * ldc + j, ldc, k, accumulate);
-            }
-        }
-        for (; i < m; i++) {
-            for (int j = 0; j < nv; j += V) {
-                block1x1(a, aOff + (long) i * lda, b, bOff + j, ldb, c, cOff + (long) i * ldc + j, k, accumulate);
+        // Cache blocking: a KC x NC panel of B (32 KiB) is reused by every 4-row block of A before moving on, instead of
+        // streaming all of B (1.5 MiB per head at 1248x1248) once per 4 rows.
+        for (int kk = 0; kk < k; kk += KC) {
+            int kc = Math.min(KC, k - kk);
+            boolean acc = accumulate || kk > 0;
+            for (int jj = 0; jj < nv; jj += NC) {
+                int jEnd = Math.min(nv, jj + NC);
+                int i = 0;
+                for (; i + 4 <= m; i += 4) {
+                    long ai = aOff + (long) i * lda + kk, ci = cOff + (long) i * ldc;
+                    int j = jj;
+                    for (; j + 2 * V <= jEnd; j += 2 * V) {
+                        block4x2(a, ai, lda, b, bOff + (long) kk * ldb + j, ldb, c, ci + j, ldc, kc, acc);
+                    }
+                    if (j < jEnd) {
+                        block4x1(a, ai, lda, b, bOff + (long) kk * ldb + j, ldb, c, ci + j, ldc, kc, acc);
+                    }
+                }
+                for (; i < m; i++) {
+                    for (int j = jj; j < jEnd; j += V) {
+                        block1x1(a, aOff + (long) i * lda + kk, b, bOff + (long) kk * ldb + j, ldb, c, cOff + (long) i * ldc + j, kc,
+                                acc);
+                    }
+                }
             }
         }
         if (nv < n) {
@@ -76,14 +89,26 @@ final class AttentionGemm {
             c30 = b0.fma(x, c30);
             c31 = b1.fma(x, c31);
         }
-        store(c, cOff, c00, accumulate);
-        store(c, cOff + V, c01, accumulate);
-        store(c, cOff + ldc, c10, accumulate);
-        store(c, cOff + ldc + V, c11, accumulate);
-        store(c, cOff + 2L * ldc, c20, accumulate);
-        store(c, cOff + 2L * ldc + V, c21, accumulate);
-        store(c, cOff + 3L * ldc, c30, accumulate);
-        store(c, cOff + 3L * ldc + V, c31, accumulate);
+        // Stores written out here, not in a helper: a vector passed to a call C2 does not inline gets boxed (allocated).
+        long o0 = cOff * 4, o1 = (cOff + ldc) * 4, o2 = (cOff + 2L * ldc) * 4, o3 = (cOff + 3L * ldc) * 4, v4 = 4L * V;
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromMemorySegment(S, c, o0, LE));
+            c01 = c01.add(FloatVector.fromMemorySegment(S, c, o0 + v4, LE));
+            c10 = c10.add(FloatVector.fromMemorySegment(S, c, o1, LE));
+            c11 = c11.add(FloatVector.fromMemorySegment(S, c, o1 + v4, LE));
+            c20 = c20.add(FloatVector.fromMemorySegment(S, c, o2, LE));
+            c21 = c21.add(FloatVector.fromMemorySegment(S, c, o2 + v4, LE));
+            c30 = c30.add(FloatVector.fromMemorySegment(S, c, o3, LE));
+            c31 = c31.add(FloatVector.fromMemorySegment(S, c, o3 + v4, LE));
+        }
+        c00.intoMemorySegment(c, o0, LE);
+        c01.intoMemorySegment(c, o0 + v4, LE);
+        c10.intoMemorySegment(c, o1, LE);
+        c11.intoMemorySegment(c, o1 + v4, LE);
+        c20.intoMemorySegment(c, o2, LE);
+        c21.intoMemorySegment(c, o2 + v4, LE);
+        c30.intoMemorySegment(c, o3, LE);
+        c31.intoMemorySegment(c, o3 + v4, LE);
     }
 
     private static void block4x1(MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
@@ -96,10 +121,17 @@ final class AttentionGemm {
             c2 = b0.fma(FloatVector.broadcast(S, a.getAtIndex(JAVA_FLOAT, aOff + 2L * lda + p)), c2);
             c3 = b0.fma(FloatVector.broadcast(S, a.getAtIndex(JAVA_FLOAT, aOff + 3L * lda + p)), c3);
         }
-        store(c, cOff, c0, accumulate);
-        store(c, cOff + ldc, c1, accumulate);
-        store(c, cOff + 2L * ldc, c2, accumulate);
-        store(c, cOff + 3L * ldc, c3, accumulate);
+        long o0 = cOff * 4, o1 = (cOff + ldc) * 4, o2 = (cOff + 2L * ldc) * 4, o3 = (cOff + 3L * ldc) * 4;
+        if (accumulate) {
+            c0 = c0.add(FloatVector.fromMemorySegment(S, c, o0, LE));
+            c1 = c1.add(FloatVector.fromMemorySegment(S, c, o1, LE));
+            c2 = c2.add(FloatVector.fromMemorySegment(S, c, o2, LE));
+            c3 = c3.add(FloatVector.fromMemorySegment(S, c, o3, LE));
+        }
+        c0.intoMemorySegment(c, o0, LE);
+        c1.intoMemorySegment(c, o1, LE);
+        c2.intoMemorySegment(c, o2, LE);
+        c3.intoMemorySegment(c, o3, LE);
     }
 
     private static void block1x1(MemorySegment a, long aOff, MemorySegment b, long bOff, int ldb, MemorySegment c,
@@ -109,14 +141,10 @@ final class AttentionGemm {
             FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bOff + (long) p * ldb) * 4, LE);
             c0 = b0.fma(FloatVector.broadcast(S, a.getAtIndex(JAVA_FLOAT, aOff + p)), c0);
         }
-        store(c, cOff, c0, accumulate);
-    }
-
-    private static void store(MemorySegment c, long off, FloatVector v, boolean accumulate) {
         if (accumulate) {
-            v = v.add(FloatVector.fromMemorySegment(S, c, off * 4, LE));
+            c0 = c0.add(FloatVector.fromMemorySegment(S, c, cOff * 4, LE));
         }
-        v.intoMemorySegment(c, off * 4, LE);
+        c0.intoMemorySegment(c, cOff * 4, LE);
     }
 
     private static void scalar(MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,

@@ -70,10 +70,11 @@ class DeitGoldenTest {
                 }
                 assertTrue(maxAbs > 0.1f, "fixture logits are not trivially zero");
                 assertTrue(maxErr <= TOLERANCE, backend + " " + kind + ": max |logit error| " + maxErr);
-                // A second run on the same workspace must give the same answer (no state leaks between runs).
+                // A second run on the same workspace must give the same answer (no state leaks between runs, e.g. an
+                // accumulating buffer not reset). Not bit-exact: a backend may split its GEMMs differently per run.
                 float first = session.logits().getAtIndex(JAVA_FLOAT, 3);
                 session.run(in, 0, batch);
-                assertEquals(first, session.logits().getAtIndex(JAVA_FLOAT, 3));
+                assertEquals(first, session.logits().getAtIndex(JAVA_FLOAT, 3), 1e-5f);
             }
         }
     }
