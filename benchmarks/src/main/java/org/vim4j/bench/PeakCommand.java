@@ -94,8 +94,11 @@ final class PeakCommand implements Callable<Integer> {
 
     private static void burst(long iters) {
         FloatVector a = FloatVector.broadcast(S, 0.999999f), b = FloatVector.broadcast(S, 1e-7f);
-        FloatVector c0 = FloatVector.broadcast(S, 1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0,
-                c9 = c0, c10 = c0, c11 = c0;
+        // Distinct starting values, so no two chains are the same expression (a compiler may merge those).
+        FloatVector c0 = FloatVector.broadcast(S, 1f), c1 = FloatVector.broadcast(S, 2f), c2 = FloatVector.broadcast(S, 3f),
+                c3 = FloatVector.broadcast(S, 4f), c4 = FloatVector.broadcast(S, 5f), c5 = FloatVector.broadcast(S, 6f),
+                c6 = FloatVector.broadcast(S, 7f), c7 = FloatVector.broadcast(S, 8f), c8 = FloatVector.broadcast(S, 9f),
+                c9 = FloatVector.broadcast(S, 10f), c10 = FloatVector.broadcast(S, 11f), c11 = FloatVector.broadcast(S, 12f);
         for (long i = 0; i < iters; i++) {
             c0 = a.fma(c0, b);
             c1 = a.fma(c1, b);
