@@ -47,12 +47,12 @@ if [ "$QUICK" = 1 ]; then
   PEER=(--warmup 4 --seconds 1 --min-runs 3) ; SCALAR=(--warmup 0 --seconds 0 --min-runs 2); PYIT=3
   HEAD=(--warmup 2 --seconds 0 --min-runs 2)
   SWEEP=(--resolutions 224,640,1248 --batches 1 --warmup 4 --seconds 0.5 --min-runs 2)
-  KERN=(--threads 1 --warmup-iterations 1 --iterations 2 --iteration-seconds 0.5)
+  KERN=(--threads 1 --warmup-iterations 3 --iterations 2 --iteration-seconds 0.5)
 else
   PEER=(--warmup 8 --seconds 3 --min-runs 5) ; SCALAR=(--warmup 0 --seconds 3 --min-runs 3); PYIT=10
   HEAD=(--warmup 3 --seconds 3 --min-runs 3)
   SWEEP=(--warmup 8 --seconds 1.5 --min-runs 3)
-  KERN=(--threads 1,$T --warmup-iterations 2 --iterations 3 --iteration-seconds 1)
+  KERN=(--threads 1,$T --warmup-iterations 3 --iterations 3 --iteration-seconds 1)
 fi
 
 # 0. The machine, so every number below says where it came from.
