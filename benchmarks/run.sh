@@ -49,9 +49,9 @@ if [ "$QUICK" = 1 ]; then
   SWEEP=(--resolutions 224,640,1248 --batches 1 --warmup 4 --seconds 0.5 --min-runs 2)
   KERN=(--threads 1 --warmup-iterations 3 --iterations 2 --iteration-seconds 0.5)
 else
-  PEER=(--warmup 8 --seconds 3 --min-runs 5) ; SCALAR=(--warmup 0 --seconds 3 --min-runs 3); PYIT=10
+  PEER=(--warmup 12 --seconds 3 --min-runs 5) ; SCALAR=(--warmup 0 --seconds 3 --min-runs 3); PYIT=10
   HEAD=(--warmup 3 --seconds 3 --min-runs 3)
-  SWEEP=(--warmup 8 --seconds 1.5 --min-runs 3)
+  SWEEP=(--warmup 12 --seconds 1.5 --min-runs 3)
   KERN=(--threads 1,$T --warmup-iterations 3 --iterations 3 --iteration-seconds 1)
 fi
 
