@@ -110,6 +110,7 @@ public final class DeitSession implements AutoCloseable {
         } else {
             tiledTask.items = items * perHead;
             tiledTask.perHead = perHead;
+            tiledTask.next.set(0);
             model.threads.run(tiledTask, Math.min(tiledTask.items, ws.chunks));
         }
     }
@@ -186,16 +187,18 @@ public final class DeitSession implements AutoCloseable {
     /**
      * Online-softmax attention (the flash-attention recurrence on CPU): for each key block, rescale the running
      * output by exp(old max - new max), add exp(s - new max)·V, keep the running sum; divide once at the end.
-     * Chunk {@code index} owns scratch slot {@code index} and takes work items index, index+chunks, ...
+     * Loop index {@code slot} owns scratch slot {@code slot} (the pool runs each index on one thread) and claims work
+     * items dynamically, so a thread slowed by other processes does not hold back a fixed share of the work.
      */
     private final class TiledTask implements ParallelTask {
+        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         int items, perHead;
 
         @Override
-        public void run(int index) {
-            int chunks = Math.min(items, ws.chunks);
-            for (int item = index; item < items; item += chunks) {
-                block(index, item / perHead, (item % perHead) * ws.queryBlock);
+        public void run(int slot) {
+            int item;
+            while ((item = next.getAndIncrement()) < items) {
+                block(slot, item / perHead, (item % perHead) * ws.queryBlock);
             }
         }
 
