@@ -7,18 +7,28 @@ import java.util.Arrays;
  * (with few runs, p99 is simply the slowest). Heap bytes per inference cover the timed runs only.
  */
 record Measurement(double p50Ms, double p99Ms, double meanMs, double minMs, int runs, long heapBytesPerInference) {
+    /** A warmed-up inference allocates (almost) nothing; the scalar backend's few KiB of loop bookkeeping stay below this. */
+    static final long WARM_ALLOCATION_BYTES = 64 * 1024;
 
     /**
-     * Warms up for {@code warmupSeconds} (at least one run: it also touches every buffer), then times runs until both
+     * Warms up for {@code warmupSeconds} (at least one run: it also touches every buffer; longer while runs still
+     * allocate, see below), then times runs until both
      * {@code minRuns} runs and {@code targetSeconds} have passed, or {@code maxRuns} runs. The timed loop allocates
      * nothing itself (the array of times is made before), so the heap figure is the workload's own.
      */
     static Measurement of(Workload w, double warmupSeconds, int minRuns, int maxRuns, double targetSeconds) {
-        long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
-        do {
-            w.run();
-        } while (System.nanoTime() < warmEnd);
+        // Warm-up: at least warmupSeconds, then on while runs still allocate (Vector API code that C2 has not compiled
+        // yet boxes every vector, so allocation is the sign of unfinished JIT work; on a loaded machine that takes
+        // longer), up to 3x the warm-up time.
         HeapCounter heap = new HeapCounter();
+        long start0 = System.nanoTime();
+        long warmEnd = start0 + (long) (warmupSeconds * 1e9), warmCap = start0 + (long) (3 * warmupSeconds * 1e9);
+        long allocated;
+        do {
+            long before = heap.allocatedBytes();
+            w.run();
+            allocated = heap.allocatedBytes() - before;
+        } while (System.nanoTime() < warmEnd || (allocated > WARM_ALLOCATION_BYTES && System.nanoTime() < warmCap));
         long[] nanos = new long[maxRuns];
         long heapBefore = heap.allocatedBytes();
         long start = System.nanoTime(), target = (long) (targetSeconds * 1e9);
