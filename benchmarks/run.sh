@@ -52,7 +52,7 @@ else
   PEER=(--warmup 12 --seconds 3 --min-runs 5) ; SCALAR=(--warmup 0 --seconds 3 --min-runs 3); PYIT=10
   HEAD=(--warmup 3 --seconds 3 --min-runs 3)
   SWEEP=(--warmup 12 --seconds 1.5 --min-runs 3)
-  KERN=(--threads 1,$T --warmup-iterations 3 --iterations 3 --iteration-seconds 1)
+  KERN=(--threads 1,$T --warmup-iterations 5 --iterations 3 --iteration-seconds 1)
 fi
 
 # 0. The machine, so every number below says where it came from.

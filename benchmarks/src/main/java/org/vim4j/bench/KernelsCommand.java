@@ -31,7 +31,7 @@ import org.vim4j.kernel.Backends;
  */
 @Command(name = "kernels", mixinStandardHelpOptions = true, description = "Run the JMH kernel suite and report % of peak.")
 final class KernelsCommand implements Callable<Integer> {
-    @Option(names = "--include", defaultValue = "org.vim4j.bench.jmh.*", description = "JMH benchmark regex")
+    @Option(names = "--include", defaultValue = "org.vim4j.bench.jmh.", description = "JMH benchmark regex prefix")
     String include;
 
     @Option(names = "--backends", defaultValue = "vector,native", split = ",")
@@ -65,17 +65,29 @@ final class KernelsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<String> available = backends.stream().map(String::trim)
                 .filter(b -> Backends.isAvailable(org.vim4j.kernel.BackendKind.valueOf(b.toUpperCase(Locale.ROOT)))).toList();
-        ChainedOptionsBuilder o = new OptionsBuilder().include(include).forks(1)
+        // The compute kernels run on 1 and on all requested threads; the tiny memory-bound ones (a few microseconds,
+        // where a second thread only adds dispatch cost) on 1 thread.
+        List<RunResult> results = new ArrayList<>();
+        results.addAll(run(available, "(GemmBench|MixerBench|ScanBench)", threads));
+        results.addAll(run(available, "(ConvBench|RmsNormBench)", List.of("1")));
+        return report(results);
+    }
+
+    private Collection<RunResult> run(List<String> available, String which, List<String> threadCounts) throws Exception {
+        ChainedOptionsBuilder o = new OptionsBuilder().include(include + which).forks(1)
                 .warmupIterations(warmupIterations).measurementIterations(iterations)
                 .warmupTime(TimeValue.milliseconds((long) (iterationSeconds * 1000)))
                 .measurementTime(TimeValue.milliseconds((long) (iterationSeconds * 1000)))
                 .jvmArgsPrepend("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC")
-                .param("backend", available.toArray(String[]::new)).param("threads", threads.toArray(String[]::new));
+                .param("backend", available.toArray(String[]::new)).param("threads", threadCounts.toArray(String[]::new));
         String cacheDir = System.getProperty("vim4j.native.cacheDir");
         if (cacheDir != null) {
             o.jvmArgsAppend("-Dvim4j.native.cacheDir=" + cacheDir);
         }
-        Collection<RunResult> results = new Runner(o.build()).run();
+        return new Runner(o.build()).run();
+    }
+
+    private int report(List<RunResult> results) throws IOException {
         List<String[]> table = new ArrayList<>();
         for (RunResult r : results) {
             String bench = r.getParams().getBenchmark().replaceAll(".*\\.jmh\\.", "");
