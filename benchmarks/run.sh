@@ -9,7 +9,8 @@
 # then benchmarks/make_results.py writes RESULTS.md from those files.
 #
 #   benchmarks/run.sh [--quick] [--threads T]     (default T = number of cores)
-# Full run: about 13 minutes on 2 cores; --quick: about 4 minutes (fewer points, shorter measurements).
+# Full run: about 15 minutes on a quiet 2-core machine (measured 22 min at load average ~7 from other jobs);
+# --quick: about 5 minutes quiet, 8 loaded (fewer points, shorter measurements).
 # On a shared machine, wrap it: flock /tmp/vim4j-bench.lock benchmarks/run.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
