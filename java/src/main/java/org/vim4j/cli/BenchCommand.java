@@ -19,8 +19,9 @@ import org.vim4j.model.VimConfig;
 
 /**
  * {@code vim4j bench}: end-to-end latency of one configuration, steady state after warm-up.
- * Reports p50/p99 latency, throughput and the heap bytes allocated per inference (by the calling thread
- * and vim4j's kernel threads, from the JVM's per-thread allocation counters).
+ * Reports p50/p99 latency, throughput, the heap bytes allocated per inference (by the calling thread
+ * and vim4j's kernel threads, from the JVM's per-thread allocation counters), off-heap weights + workspace bytes
+ * and the process's peak RSS. The benchmarks module's harness does the same for DeiT and whole sweeps.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure end-to-end inference latency (random weights unless --weights is given).")
@@ -97,13 +98,16 @@ final class BenchCommand implements Callable<Integer> {
             double mean = Arrays.stream(nanos).average().orElse(0) / 1e6;
             double imagesPerSecond = batch * 1000.0 / mean;
             String weightsDesc = weights != null ? weights.toString() : "random (seed 42)";
+            long weightBytes = c.parameterCount() * 4; // fp32 parameters; packed copies a backend keeps are not counted
             if (json) {
                 System.out.printf(Locale.ROOT,
                         "{\"impl\":\"vim4j-%s\",\"model\":\"%s\",\"weights\":\"%s\",\"resolution\":%d,\"batch\":%d,"
                                 + "\"threads\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"mean_ms\":%.3f,\"images_per_s\":%.2f,"
-                                + "\"heap_bytes_per_inference\":%d,\"workspace_bytes\":%d,\"warmup_runs\":%d,\"iterations\":%d}%n",
+                                + "\"heap_bytes_per_inference\":%d,\"workspace_bytes\":%d,\"weights_bytes\":%d,\"offheap_bytes\":%d,"
+                                + "\"peak_rss_bytes\":%d,\"warmup_runs\":%d,\"iterations\":%d}%n",
                         model.backend().id(), preset, weightsDesc.replace("\\", "/"), resolution, batch, model.threads(), p50,
-                        p99, mean, imagesPerSecond, heapPerInference, session.workspaceBytes(), warm, iterations);
+                        p99, mean, imagesPerSecond, heapPerInference, session.workspaceBytes(), weightBytes,
+                        weightBytes + session.workspaceBytes(), peakRssBytes(), warm, iterations);
             } else {
                 System.out.printf(Locale.ROOT, "vim4j bench  model=%s (%s)  %dx%d  batch=%d  backend=%s  threads=%d%n", preset,
                         weightsDesc, resolution, resolution, batch, model.backend().id(), model.threads());
@@ -111,8 +115,24 @@ final class BenchCommand implements Callable<Integer> {
                         p50, p99, mean, iterations, warm);
                 System.out.printf(Locale.ROOT, "  throughput %.1f images/s   heap allocated per inference %d B   workspace %.1f MiB%n",
                         imagesPerSecond, heapPerInference, session.workspaceBytes() / 1048576.0);
+                System.out.printf(Locale.ROOT, "  off-heap: weights %.1f MiB + workspace = %.1f MiB   process peak RSS %.0f MiB%n",
+                        weightBytes / 1048576.0, (weightBytes + session.workspaceBytes()) / 1048576.0, peakRssBytes() / 1048576.0);
             }
         }
         return 0;
+    }
+
+    /** The process's peak resident set (VmHWM), or -1 where /proc is not there. */
+    private static long peakRssBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 }
