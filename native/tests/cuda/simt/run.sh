@@ -39,3 +39,4 @@ lib=("$out/simt.o" "$out/gemm.o" "$out/scan.o" "$out/elementwise.o" "$out/emu_ru
 "$CXX" ${VIM4J_SIMT_CXXFLAGS:-} -o "$out/test_simt_limits" "$out/test_simt_limits.o" "${lib[@]}"
 "$out/test_simt_limits"
 "$out/test_cuda_kernels_simt"
+VIM4J_SIMT_ORDER=reverse "$out/test_cuda_kernels_simt"

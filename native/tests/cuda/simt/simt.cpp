@@ -67,7 +67,8 @@ struct Fiber {
     ucontext_t ctx;
     uint3 tid;
     bool done = false;
-    std::unique_ptr<char[]> stack;
+    int wait_kind = 0;  // 0: runnable, 1: at the block barrier, 2: at its warp's barrier
+    unsigned wait_gen = 0;
 };
 
 struct Warp {
@@ -81,7 +82,6 @@ struct Block {
     std::vector<Warp> warps;
     int cur = 0, alive = 0, bar_arrived = 0;
     unsigned bar_gen = 0;
-    long epoch = 0;
     const std::function<void()>* body = nullptr;
     ucontext_t sched;
 };
@@ -92,6 +92,33 @@ Fiber& cur() { return g_block->fibers[g_block->cur]; }
 int linear_tid() { return g_block->cur; }
 
 void yield() { swapcontext(&cur().ctx, &g_block->sched); }
+
+// Suspends the current fiber until the barrier's generation moves past `gen`.
+void wait_for(int kind, unsigned gen) {
+    Fiber& f = cur();
+    f.wait_kind = kind;
+    f.wait_gen = gen;
+    yield();
+    f.wait_kind = 0;
+}
+
+bool runnable(const Block& b, int i) {
+    const Fiber& f = b.fibers[i];
+    if (f.done) return false;
+    if (f.wait_kind == 1) return b.bar_gen != f.wait_gen;
+    if (f.wait_kind == 2) return b.warps[i / 32].gen != f.wait_gen;
+    return true;
+}
+
+// Which runnable thread goes next: the lowest (or, with VIM4J_SIMT_ORDER=reverse, the highest) index, so one warp
+// runs as far ahead of the others as the barriers allow -- a schedule that exposes a missing __syncthreads.
+bool reverse_order() {
+    static const bool r = [] {
+        const char* e = std::getenv("VIM4J_SIMT_ORDER");
+        return e != nullptr && std::string(e) == "reverse";
+    }();
+    return r;
+}
 
 void release_waits() {
     Block& b = *g_block;
@@ -107,7 +134,6 @@ void entry() {
     Fiber& f = cur();
     f.done = true;
     --b.alive;
-    ++b.epoch;
     const int lane = linear_tid() % 32;
     b.warps[linear_tid() / 32].alive &= ~(1u << lane);
     release_waits();
@@ -115,9 +141,7 @@ void entry() {
 }
 
 void warp_wait(Warp& w, unsigned mask, const char* what) {
-    Block& b = *g_block;
     const int lane = linear_tid() % 32;
-    ++b.epoch;
     if (w.arrived == 0) {
         w.mask = mask;
     } else if (w.mask != mask) {
@@ -130,7 +154,7 @@ void warp_wait(Warp& w, unsigned mask, const char* what) {
         ++w.gen;
         return;
     }
-    while (w.gen == gen) yield();
+    wait_for(2, gen);
 }
 
 void run_block(const Config& c, const std::function<void()>& body, std::vector<std::unique_ptr<char[]>>& stacks) {
@@ -156,15 +180,18 @@ void run_block(const Config& c, const std::function<void()>& body, std::vector<s
         f.ctx.uc_link = nullptr;
         makecontext(&f.ctx, entry, 0);
     }
+    const bool rev = reverse_order();
     while (b.alive > 0) {
-        const long e0 = b.epoch;
-        for (int i = 0; i < n; ++i) {
-            if (b.fibers[i].done) continue;
-            b.cur = i;
-            threadIdx = b.fibers[i].tid;
-            swapcontext(&b.sched, &b.fibers[i].ctx);
+        int next = -1;
+        for (int k = 0; k < n && next < 0; ++k) {
+            const int i = rev ? n - 1 - k : k;
+            if (runnable(b, i)) next = i;
         }
-        if (b.alive > 0 && b.epoch == e0) {
+        if (next >= 0) {
+            b.cur = next;
+            threadIdx = b.fibers[next].tid;
+            swapcontext(&b.sched, &b.fibers[next].ctx);
+        } else {
             error("deadlock: %d threads wait at a barrier or warp collective that others never reach", b.alive);
             std::fprintf(stderr, "SIMT: aborting the emulation after a deadlock\n");
             std::abort();
@@ -191,14 +218,13 @@ int lane_id() { return linear_tid() % 32; }
 
 void sync_block() {
     Block& b = *g_block;
-    ++b.epoch;
     const unsigned gen = b.bar_gen;
     if (++b.bar_arrived >= b.alive) {
         b.bar_arrived = 0;
         ++b.bar_gen;
         return;
     }
-    while (b.bar_gen == gen) yield();
+    wait_for(1, gen);
 }
 
 float shfl_xor(unsigned mask, float v, int lane_mask) {
