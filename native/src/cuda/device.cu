@@ -1,6 +1,7 @@
 // Device selection and queries, streams, CUDA graphs and events of the C ABI.
 #include <cstring>
 
+#include "launch.h"
 #include "status.h"
 #include "vim4j_cuda.h"
 
@@ -40,6 +41,17 @@ int32_t vim4j_cuda_init(int32_t device, char* name, int32_t name_capacity) {
     }
     // Creates the context now, so driver problems surface at init rather than at the first kernel.
     VIM4J_CUDA_TRY(fn, cudaFree(nullptr));
+    // A device of compute capability 8.x passes the check above, but the default build holds sm_90 SASS and
+    // compute_90 PTX only, neither of which runs there: every launch would fail with "no kernel image". Ask now.
+    const cudaError_t image = kernel_image_check();
+    if (image != cudaSuccess) {
+        (void)cudaGetLastError();
+        return fail(VIM4J_CUDA_ERR_NO_DEVICE,
+                    "no CUDA device: device %d (%s, compute capability %d.%d) cannot run this build's kernels "
+                    "(rebuild with VIM4J_CUDA_ARCHITECTURES including %d%d): %s: %s",
+                    device, prop.name, prop.major, prop.minor, prop.major, prop.minor, cudaGetErrorName(image),
+                    cudaGetErrorString(image));
+    }
     return VIM4J_CUDA_OK;
 }
 

@@ -163,6 +163,11 @@ void launch_embed_tokens(const float* patch_rows, const float* cls_token, const 
                                                                           total, patches, d);
 }
 
+cudaError_t kernel_image_check() {
+    cudaFuncAttributes attr;
+    return cudaFuncGetAttributes(&attr, add_kernel);
+}
+
 void launch_add(float* dst, const float* src, int64_t n, cudaStream_t stream) {
     if (n <= 0) return;
     add_kernel<<<flat_blocks(n), kFlatThreads, 0, stream>>>(dst, src, n);

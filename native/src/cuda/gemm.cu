@@ -149,10 +149,10 @@ void launch_linear(const float* a, int64_t lda, int32_t m, const float* w, const
                    float* c, int64_t ldc, int32_t precision, cudaStream_t stream) {
     if (m <= 0) return;
     if (precision == VIM4J_CUDA_PRECISION_TF32) {
-        const dim3 grid((m + kTBM - 1) / kTBM, (n + kTBN - 1) / kTBN);
+        const dim3 grid(static_cast<unsigned>((int64_t{m} + kTBM - 1) / kTBM), static_cast<unsigned>((int64_t{n} + kTBN - 1) / kTBN));
         gemm_tf32_nt<<<grid, kTThreads, 0, stream>>>(a, lda, m, w, bias, n, k, c, ldc);
     } else {
-        const dim3 grid((m + kBM - 1) / kBM, (n + kBN - 1) / kBN);
+        const dim3 grid(static_cast<unsigned>((int64_t{m} + kBM - 1) / kBM), static_cast<unsigned>((int64_t{n} + kBN - 1) / kBN));
         sgemm_nt<<<grid, kThreads, 0, stream>>>(a, lda, m, w, bias, n, k, c, ldc);
     }
 }

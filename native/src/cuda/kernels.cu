@@ -58,6 +58,10 @@ int32_t vim4j_cuda_add_rms_norm(float* residual, const float* hidden, const floa
     VIM4J_CUDA_BIND(fn);
     REQUIRE(rows >= 0, "rows", rows, "must be >= 0");
     REQUIRE(dim >= 1, "dim", dim, "must be >= 1");
+    if (!(eps >= 0.0f)) {  // as vim4j_add_rms_norm: a negative or NaN eps is rejected
+        return fail(VIM4J_CUDA_ERR_INVALID_ARGUMENT, "%s: invalid argument 'eps' = %g: must be >= 0", fn,
+                    static_cast<double>(eps));
+    }
     if (rows == 0) return VIM4J_CUDA_OK;
     NONNULL(residual);
     NONNULL(weight);
@@ -203,6 +207,7 @@ int32_t vim4j_cuda_mixer_forward(const float* h, float* hidden, int32_t batch, i
     REQUIRE(d_conv >= 1, "d_conv", d_conv, "must be >= 1");
     const int32_t pc = check_precision(fn, precision);
     if (pc != VIM4J_CUDA_OK) return pc;
+    REQUIRE(static_cast<int64_t>(batch) * len <= INT32_MAX, "len", len, "batch * len must be <= 2^31 - 1");
     if (batch == 0 || len == 0) return VIM4J_CUDA_OK;
     const void* ptrs[] = {h, hidden, in_proj, out_proj, conv_w_f, conv_b_f, x_proj_f, dt_proj_f, dt_bias_f, a_t_f,
                           d_f, conv_w_b, conv_b_b, x_proj_b, dt_proj_b, dt_bias_b, a_t_b, d_b, xz, xc_f, xc_b,
@@ -217,7 +222,7 @@ int32_t vim4j_cuda_mixer_forward(const float* h, float* hidden, int32_t batch, i
         }
     }
     const cudaStream_t s = as_stream(stream);
-    const int32_t rows = batch * len;  // fits: checked by the Java side against the workspace
+    const int32_t rows = batch * len;  // fits: checked above
     const int32_t e = d_inner, xdbl = dt_rank + 2 * d_state;
 
     // 1. xz = in_proj(h): (rows, 2E), x | z

@@ -26,6 +26,10 @@ void launch_im2col(const float* images, int32_t batch, int32_t channels, int32_t
 
 void launch_add(float* dst, const float* src, int64_t n, cudaStream_t stream);
 
+// cudaSuccess when this build holds a kernel image (SASS or PTX it can JIT) for the current device; otherwise the
+// error a launch would give (cudaErrorNoKernelImageForDevice, e.g. an sm_80 device with an sm_90-only build).
+cudaError_t kernel_image_check();
+
 void launch_embed_tokens(const float* patch_rows, const float* cls_token, const float* pos_embed, float* residual,
                          int32_t batch, int32_t patches, int32_t d, cudaStream_t stream);
 

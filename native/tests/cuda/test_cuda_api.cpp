@@ -25,6 +25,8 @@ void validation() {
                    "vim4j_cuda_linear: invalid argument 'a': must not be NULL", "linear a");
     expect_invalid(vim4j_cuda_add_rms_norm(p, nullptr, p, p, 3, 0, 1e-5f, nullptr),
                    "vim4j_cuda_add_rms_norm: invalid argument 'dim' = 0: must be >= 1", "norm dim");
+    expect_invalid(vim4j_cuda_add_rms_norm(p, nullptr, p, p, 3, 8, -1.0f, nullptr),
+                   "vim4j_cuda_add_rms_norm: invalid argument 'eps' = -1: must be >= 0", "norm eps");
     expect_invalid(vim4j_cuda_conv_silu(p, 3, p, p, p, 4, 1, 5, 4, 4, 0, nullptr),
                    "vim4j_cuda_conv_silu: invalid argument 'ldx' = 3: must be >= channels", "conv ldx");
     expect_invalid(vim4j_cuda_selective_scan(p, 4, p, 4, p, p, p, 8, p, p, p, 4, p, 4, 1, 5, 4, 257, 0, 1.0f, 0,
@@ -42,6 +44,10 @@ void validation() {
     expect_invalid(vim4j_cuda_mixer_forward(p, p, 1, 4, 8, 16, 4, 1, 4, p, p, p, p, p, p, p, p, p, p, p, p, p, p, p,
                                             p, p, nullptr, p, p, p, p, 0, nullptr),
                    "vim4j_cuda_mixer_forward: invalid argument 'xc_f': must not be NULL", "mixer xc_f");
+    expect_invalid(vim4j_cuda_mixer_forward(p, p, 65535, 32769, 8, 16, 4, 1, 4, p, p, p, p, p, p, p, p, p, p, p, p, p,
+                                            p, p, p, p, p, p, p, p, p, 0, nullptr),
+                   "vim4j_cuda_mixer_forward: invalid argument 'len' = 32769: batch * len must be <= 2^31 - 1",
+                   "mixer rows");
     expect_invalid(vim4j_cuda_graph_begin(nullptr), "vim4j_cuda_graph_begin: invalid argument 'stream': must not be NULL",
                    "graph stream");
     // Empty work is a valid no-op that touches nothing (and so needs no device).

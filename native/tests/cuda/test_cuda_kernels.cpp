@@ -262,15 +262,44 @@ void test_mixer(int batch, int len, int dm, int n, int r, int kconv, int precisi
         a_t[d] = rnd(static_cast<size_t>(n) * e, -4, -0.5f);
         dsk[d] = rnd(e, 0.5f, 1.5f);
     }
-    ct::Dev dh(h), dhidden(rows * dm), din(in_proj), dout(out_proj), dxz(rows * 2 * e), dxcf(rows * e), dxcb(rows * e),
-        dxdf(rows * xdbl), dxdb(rows * xdbl), dy(rows * e);
+    // Workspaces and output start as NaN: the layer must write (or zero) every element it reads.
+    const float nan = std::nanf("");
+    ct::Dev dh(h), dhidden(rows * dm, nan), din(in_proj), dout(out_proj), dxz(rows * 2 * e, nan), dxcf(rows * e, nan),
+        dxcb(rows * e, nan), dxdf(rows * xdbl, nan), dxdb(rows * xdbl, nan), dy(rows * e, nan);
     ct::Dev cw0(conv_w[0]), cb0(conv_b[0]), xp0(x_proj[0]), dp0(dt_proj[0]), db0(dt_bias[0]), at0(a_t[0]), ds0(dsk[0]);
     ct::Dev cw1(conv_w[1]), cb1(conv_b[1]), xp1(x_proj[1]), dp1(dt_proj[1]), db1(dt_bias[1]), at1(a_t[1]), ds1(dsk[1]);
-    CT_OK(vim4j_cuda_mixer_forward(dh.ptr, dhidden.ptr, batch, len, dm, e, n, r, kconv, din.ptr, dout.ptr, cw0.ptr,
-                                   cb0.ptr, xp0.ptr, dp0.ptr, db0.ptr, at0.ptr, ds0.ptr, cw1.ptr, cb1.ptr, xp1.ptr,
-                                   dp1.ptr, db1.ptr, at1.ptr, ds1.ptr, dxz.ptr, dxcf.ptr, dxcb.ptr, dxdf.ptr, dxdb.ptr,
-                                   dy.ptr, precision, S()));
-    const Vec& got = dhidden.download();
+    // Twice on the same workspaces: the second call must not see the first one's y (the scans add onto y).
+    Vec first;
+    for (int call = 0; call < 2; ++call) {
+        CT_OK(vim4j_cuda_mixer_forward(dh.ptr, dhidden.ptr, batch, len, dm, e, n, r, kconv, din.ptr, dout.ptr, cw0.ptr,
+                                       cb0.ptr, xp0.ptr, dp0.ptr, db0.ptr, at0.ptr, ds0.ptr, cw1.ptr, cb1.ptr, xp1.ptr,
+                                       dp1.ptr, db1.ptr, at1.ptr, ds1.ptr, dxz.ptr, dxcf.ptr, dxcb.ptr, dxdf.ptr,
+                                       dxdb.ptr, dy.ptr, precision, S()));
+        if (call == 0) first = dhidden.download();
+    }
+    const Vec got = dhidden.download();
+    CT_CHECK(first == got, "mixer_forward: a second call on the same workspaces gives a different result");
+    {
+        // Captured into a CUDA graph (the Java backend's path) and replayed twice over NaN-filled y and hidden:
+        // the zeroing of y must be part of the graph.
+        std::fill(dy.host.begin(), dy.host.end(), nan);
+        dy.upload();
+        std::fill(dhidden.host.begin(), dhidden.host.end(), nan);
+        dhidden.upload();
+        int64_t graph = 0;
+        CT_OK(vim4j_cuda_graph_begin(S()));
+        CT_OK(vim4j_cuda_mixer_forward(dh.ptr, dhidden.ptr, batch, len, dm, e, n, r, kconv, din.ptr, dout.ptr, cw0.ptr,
+                                       cb0.ptr, xp0.ptr, dp0.ptr, db0.ptr, at0.ptr, ds0.ptr, cw1.ptr, cb1.ptr, xp1.ptr,
+                                       dp1.ptr, db1.ptr, at1.ptr, ds1.ptr, dxz.ptr, dxcf.ptr, dxcb.ptr, dxdf.ptr,
+                                       dxdb.ptr, dy.ptr, precision, S()));
+        CT_OK(vim4j_cuda_graph_end(S(), &graph));
+        void* g = reinterpret_cast<void*>(static_cast<intptr_t>(graph));
+        CT_OK(vim4j_cuda_graph_launch(g, S()));
+        CT_OK(vim4j_cuda_graph_launch(g, S()));
+        const Vec& replayed = dhidden.download();
+        CT_CHECK(replayed == first, "mixer_forward: the graph replay differs from the direct call");
+        CT_OK(vim4j_cuda_graph_destroy(g));
+    }
 
     DVec xz, scale;
     linear_ref(h, dm, static_cast<int>(rows), in_proj, nullptr, 2 * e, dm, xz, scale);

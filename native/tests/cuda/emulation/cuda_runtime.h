@@ -72,6 +72,16 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s);
 cudaError_t cudaEventSynchronize(cudaEvent_t e);
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t a, cudaEvent_t b);
 
+// The emulated device runs every kernel (kernel_image_check in src/cuda asks this at init).
+struct cudaFuncAttributes {
+    int numRegs;
+};
+template <class T>
+cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* attr, T*) {
+    attr->numRegs = 0;
+    return cudaSuccess;
+}
+
 // Emulation only: runs `op` now, or records it while `s` is being captured into a graph.
 namespace vim4j_emulation {
 void enqueue(cudaStream_t s, std::function<void()> op);
