@@ -150,4 +150,14 @@ function(vim4j_add_cuda_emulation)
     add_test(NAME cuda.emulated.${t} COMMAND ${t}_emulated)
     set_tests_properties(cuda.emulated.${t} PROPERTIES TIMEOUT 600 LABELS "vim4j;cuda-emulated")
   endforeach()
+  # The real CUDA kernel bodies (gemm.cu, scan.cu, elementwise.cu) run on the host with one fiber per CUDA thread,
+  # checked against the CPU references in two scheduling orders (tests/cuda/simt/run.sh): barrier deadlocks, bad
+  # shuffle masks, WMMA layout/alignment misuse and launch limits fail here, before any GPU sees the code.
+  find_program(VIM4J_PERL perl)
+  if(VIM4J_PERL)
+    add_test(NAME cuda.simt COMMAND ${VIM4J_SOURCE_DIR}/tests/cuda/simt/run.sh ${CMAKE_BINARY_DIR}/simt)
+    set_tests_properties(cuda.simt PROPERTIES TIMEOUT 900 LABELS "vim4j;cuda-simt")
+  else()
+    message(STATUS "vim4j: perl not found: the cuda.simt test (CUDA kernel bodies on the CPU) is not registered")
+  endif()
 endfunction()
