@@ -9,7 +9,7 @@
 # then benchmarks/make_results.py writes RESULTS.md from those files.
 #
 #   benchmarks/run.sh [--quick] [--threads T]     (default T = number of cores)
-# Full run: about 15 minutes on a quiet 2-core machine (measured 22 min at load average ~7 from other jobs);
+# Full run: about 15 minutes on a quiet 2-core machine (11.6 min measured before the warm-up went to 30 s) (measured 22 min at load average ~7 from other jobs);
 # --quick: about 5 minutes quiet, 8 loaded (fewer points, shorter measurements).
 # On a shared machine, wrap it: flock /tmp/vim4j-bench.lock benchmarks/run.sh
 set -euo pipefail
@@ -50,9 +50,11 @@ if [ "$QUICK" = 1 ]; then
   SWEEP=(--resolutions 224,640,1248 --batches 1 --warmup 4 --seconds 0.5 --min-runs 2)
   KERN=(--threads 1 --warmup-iterations 3 --iterations 2 --iteration-seconds 0.5)
 else
-  PEER=(--warmup 12 --seconds 3 --min-runs 5) ; SCALAR=(--warmup 0 --seconds 3 --min-runs 3); PYIT=10
-  HEAD=(--warmup 3 --seconds 3 --min-runs 3)
-  SWEEP=(--warmup 12 --seconds 1.5 --min-runs 3)
+  # 30 s of warm-up: C2 needs more than 12 s here to finish the Vector API kernels (Vim-Tiny vector measured
+  # 33.7 ms after 12 s, 25.2 ms after 30 s, same JVM flags).
+  PEER=(--warmup 30 --seconds 3 --min-runs 5) ; SCALAR=(--warmup 0 --seconds 3 --min-runs 3); PYIT=10
+  HEAD=(--warmup 20 --seconds 3 --min-runs 3)
+  SWEEP=(--warmup 30 --seconds 1.5 --min-runs 3)
   KERN=(--threads 1,$T --warmup-iterations 5 --iterations 3 --iteration-seconds 1)
 fi
 
