@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side end-to-end latency in ONE run (these machines are noisy: compare ratios from the same run).
 # Vim-Tiny 224x224, batch 1, random weights; vim4j VECTOR, NATIVE and SCALAR backends and our PyTorch reference.
+# VECTOR warms up for 30 s: C2 sometimes needs more than 15 s to finish the Vector API kernels on 2 cores.
 #   tools/compare_latency.sh [threads]        (default 2)
 # Needs Debian's python3 with python3-torch for the reference row (apt-get install python3-torch libopenblas0-pthread;
 # without OpenBLAS, torch falls back to netlib's reference BLAS and the row is no baseline).
@@ -10,7 +11,7 @@ T="${1:-2}"
 OUT="$(mktemp -d)"
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); date $(date -u +%FT%TZ)" >&2
-./vim4j bench --model tiny --backend vector --threads "$T" --warmup 15 --iterations 100 --json 2>/dev/null | tee "$OUT/vector.json"
+./vim4j bench --model tiny --backend vector --threads "$T" --warmup 30 --iterations 100 --json 2>/dev/null | tee "$OUT/vector.json"
 ./vim4j bench --model tiny --backend native --threads "$T" --warmup 10 --iterations 100 --json 2>/dev/null | tee "$OUT/native.json" \
   || echo '{"impl":"vim4j-native","skipped":"native library unavailable"}' > "$OUT/native.json"
 ./vim4j bench --model tiny --backend scalar --threads 1 --warmup 3 --iterations 5 --json 2>/dev/null | tee "$OUT/scalar.json"
