@@ -134,14 +134,14 @@ def main(results, out_md):
         w("| Java Vector API, %d lanes, 12 chains (`peak`), GFLOP/s | %.1f | %.1f | %.1f | %.1f |"
           % (j_peak["lanes"], j_peak["gflops_1t_best"], j_peak["gflops_1t_median"], j_peak["gflops_best"], j_peak["gflops_median"]))
         w("| Java `lanewise(EXP)` over an L1 array, Gelem/s | %.2f | | | |" % j_peak["exp_gelem_1t_best"])
-    if c_peak.get("exp_gelem_1t_best"):
+    if c_peak.get("exp_gelem_1t_best"):  # runs before the exp probe moved to vim4j_limits
         w("| C AVX-512 exp2 of the native scan (vreduceps + degree 5 + vscalefps) over an L1 array, Gelem/s | %.2f | | | |" % c_peak["exp_gelem_1t_best"])
     if n_peak:
         w("| native `vim4j_limits` (built from `native/src/cpu`, thread CPU time), FMA GFLOP/s | %.1f | | | |" % n_peak["gflops_1t_best"])
         w("| native `vim4j_limits`: the scan's own exp2 over an L1 array, Gelem/s | %.2f | | | |" % n_peak["exp_gelem_1t_best"])
     w("")
     peak1 = c_peak.get("gflops_1t_best", 0)
-    # The scan's bound: the fastest exp measured (C probe, native vim4j_limits, Java SVML): the tightest limit.
+    # The scan's bound: the fastest exp measured (native vim4j_limits, Java SVML): the tightest limit.
     exp1 = max(c_peak.get("exp_gelem_1t_best", 0), j_peak.get("exp_gelem_1t_best", 0), n_peak.get("exp_gelem_1t_best", 0))
     w("The \"%% of peak\" columns below divide by the C probe's 1-thread best (%.1f GFLOP/s) times the threads used." % peak1)
     w("")

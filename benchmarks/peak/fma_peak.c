@@ -1,8 +1,8 @@
 /* fp32 limits of this CPU in C, the denominators of RESULTS.md:
  *  - FMA peak: 12 independent AVX-512 (or AVX2) FMA chains per thread, which covers the FMA latency on two FMA pipes;
  *    short bursts, best and median, on 1 thread and on N threads at once;
- *  - exp throughput (1 thread, AVX-512 only): the native scan's own exp2 (vreduceps, degree-5 polynomial,
- *    vscalefps), over an L1-resident array; the scan is bound by one exp per state update.
+ *  (the exp throughput comes from the native build's own probe, native/bench/limits_bench.cpp, which runs the scan's
+ *  exp2 from its header instead of a copy here).
  *   cc -O2 -march=native -pthread fma_peak.c -o fma_peak && ./fma_peak [threads]
  * Prints one JSON line. The kernel suite's "% of peak" divides by the 1-thread FMA best. */
 #include <immintrin.h>
@@ -73,59 +73,13 @@ static void measure(int threads, int bursts, double *best, double *median) {
     *median = g[bursts / 2];
 }
 
-#if defined(__AVX512F__)
-/* 2^x exactly as the native scan computes dA = 2^(dt*log2(e)*A) (native/src/cpu/simd_avx512.h, vexp2_fast):
- * f = x - floor(x) by vreduceps, 2^f by a degree-5 polynomial, vscalefps applying 2^floor(x). Kept in step with
- * that header by hand: the limit is only honest if it is the exp the scan really runs. run.sh also runs the
- * native build's own probe (vim4j_limits, the header itself) and the report takes the faster figure. */
-static inline __m512 exp_poly(__m512 x) {
-    const __m512 f = _mm512_reduce_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-    __m512 p = _mm512_set1_ps(0x1.e974fcp-10f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0x1.277854p-7f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0x1.c91ce6p-5f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0x1.ebdb56p-3f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0x1.62e4bap-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, x);
-}
-
-static int r_pick(int b) { return (b * 131) % 4096; }
-
-/* Best of several bursts, Gelem/s, 1 thread. */
-static double exp_rate(void) {
-    static float x[4096] __attribute__((aligned(64)));
-    static float y[4096] __attribute__((aligned(64)));
-    for (int i = 0; i < 4096; i++) x[i] = -(float) (i % 97) / 10.0f;
-    /* Many short bursts, best kept: on a shared VM a long burst almost always includes time stolen by other
-     * guests, which would make the exp look slower and the limit looser than it is. */
-    double best = 0;
-    for (int b = 0; b < 400; b++) {
-        double t0 = now();
-        const int reps = 200;
-        for (int r = 0; r < reps; r++) {
-            /* Results stored (as the scan consumes each dA once), not summed: a running sum would put a chain of
-             * dependent adds into the measurement. */
-            for (int i = 0; i < 4096; i += 16) _mm512_store_ps(y + i, exp_poly(_mm512_load_ps(x + i)));
-            __asm__ volatile("" : : "r"(y) : "memory");
-        }
-        sink = y[r_pick(b)];
-        double g = (double) reps * 4096 / (now() - t0) / 1e9;
-        if (g > best) best = g;
-    }
-    return best;
-}
-#else
-static double exp_rate(void) { return 0; }
-#endif
-
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 2, bursts = 9;
     if (threads < 1 || threads > 64) threads = 2;
     double b1, m1, bn, mn;
     measure(1, bursts, &b1, &m1);
     measure(threads, bursts, &bn, &mn);
-    double e = exp_rate();
     printf("{\"probe\":\"c-fma\",\"lanes\":%d,\"gflops_1t_best\":%.1f,\"gflops_1t_median\":%.1f,\"threads\":%d,"
-           "\"gflops_best\":%.1f,\"gflops_median\":%.1f,\"exp_gelem_1t_best\":%.2f}\n", LANES, b1, m1, threads, bn, mn, e);
+           "\"gflops_best\":%.1f,\"gflops_median\":%.1f}\n", LANES, b1, m1, threads, bn, mn);
     return 0;
 }

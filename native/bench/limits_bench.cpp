@@ -6,7 +6,7 @@
 //    it implies for the 48 scans of a Vim-Tiny 224 forward (197 tokens x 384 channels x 16 states x
 //    2 directions x 24 layers = 58,097,664 exps): the time the scans would take doing nothing but exps.
 // Built with the avx512 tier's flags; exits with a message on a CPU without AVX-512.
-//   vim4j_limits [seconds per measurement (default 1.0)]
+//   vim4j_limits [seconds per measurement (default 1.0)]   (last line: the figures as JSON)
 #include <cstdio>
 #include <cstdlib>
 #include <time.h>
@@ -70,10 +70,14 @@ int main(int argc, char** argv) {
         if (t < best) best = t;
     }
     const double rate = static_cast<double>(kN) * kInner / best;
-    std::printf("fp32 FMA peak (avx512, 1 thread): %.1f GFLOP/s\n", fma_peak(seconds) / 1e9);
+    const double peak = fma_peak(seconds);
+    std::printf("fp32 FMA peak (avx512, 1 thread): %.1f GFLOP/s\n", peak / 1e9);
     const double scan_exps = 197.0 * 384 * 16 * 2 * 24;
     std::printf("exp2 (avx512 tier, 1 thread): %.2f Gexp/s (best of %.1f s, thread CPU time)\n", rate / 1e9, seconds);
     std::printf("exp-bound limit of the 48 Vim-Tiny scans: %.2f ms on 1 thread, %.2f ms on 2\n",
                 scan_exps / rate * 1e3, scan_exps / rate * 1e3 / 2);
+    // The same figures as one JSON line, for benchmarks/run.sh.
+    std::printf("{\"probe\":\"native-limits\",\"gflops_1t_best\":%.1f,\"exp_gelem_1t_best\":%.2f}\n", peak / 1e9,
+                rate / 1e9);
     return 0;
 }
