@@ -2,9 +2,8 @@ package org.vim4j.model;
 
 import java.lang.foreign.MemorySegment;
 
-import org.vim4j.kernel.LinearWeight;
+import org.vim4j.kernel.MixerWeights;
 
-/** One Vim block: its RMSNorm weight and bimamba-v2 mixer, placed for a backend. */
-public record BlockWeights(MemorySegment norm, LinearWeight inProj, BranchWeights forward, BranchWeights backward,
-        LinearWeight outProj) {
+/** One Vim block placed for a backend: its RMSNorm weight and bimamba-v2 mixer. */
+public record BlockWeights(MemorySegment norm, MixerWeights mixer) {
 }

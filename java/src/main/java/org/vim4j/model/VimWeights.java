@@ -12,28 +12,32 @@ import java.util.TreeSet;
 
 import org.vim4j.VimException;
 import org.vim4j.io.StateDict;
+import org.vim4j.kernel.BranchWeights;
+import org.vim4j.kernel.ConvWeights;
 import org.vim4j.kernel.Kernels;
 import org.vim4j.kernel.LinearWeight;
+import org.vim4j.kernel.MixerWeights;
+import org.vim4j.kernel.PatchEmbedding;
+import org.vim4j.kernel.ScanWeights;
 import org.vim4j.tensor.Tensor;
 
 /**
  * A model's weights, validated against its config and placed for one backend. Holds only what the
- * forward pass reads: fp32 segments in the model's arena (or the checkpoint's mapped memory) and the
- * backend's prepared linear layers.
+ * forward pass reads: fp32 vectors in the backend's weight memory (host: the model's arena or the checkpoint's mapped
+ * memory; CUDA: device memory owned by the model's arena) and the backend's prepared linear layers. The position
+ * embedding stays on the host: sessions resample it for their grid and upload it to their workspace.
  */
 public final class VimWeights {
     public final VimConfig config;
-    public final MemorySegment clsToken;      // (D)
-    public final MemorySegment posEmbed;      // (L0, D), L0 = native tokens
-    public final LinearWeight patchEmbed;     // (D, C*p*p) + bias
+    public final MemorySegment posEmbed;      // (L0, D), L0 = native tokens, host memory
+    public final PatchEmbedding patchEmbed;   // (D, C*p*p) + bias, and the class token (D)
     public final BlockWeights[] blocks;
     public final MemorySegment normF;         // (D)
     public final LinearWeight head;           // (classes, D) + bias
 
-    private VimWeights(VimConfig config, MemorySegment clsToken, MemorySegment posEmbed, LinearWeight patchEmbed,
-            BlockWeights[] blocks, MemorySegment normF, LinearWeight head) {
+    private VimWeights(VimConfig config, MemorySegment posEmbed, PatchEmbedding patchEmbed, BlockWeights[] blocks,
+            MemorySegment normF, LinearWeight head) {
         this.config = config;
-        this.clsToken = clsToken;
         this.posEmbed = posEmbed;
         this.patchEmbed = patchEmbed;
         this.blocks = blocks;
@@ -47,16 +51,15 @@ public final class VimWeights {
         Placer p = new Placer(sd, kernels, arena);
         BlockWeights[] blocks = new BlockWeights[c.depth()];
         for (int i = 0; i < c.depth(); i++) {
-            blocks[i] = new BlockWeights(p.f32(WeightNames.layer(i, "norm.weight")),
-                    p.linear(WeightNames.layer(i, "mixer.in_proj.weight"), null),
-                    p.branch(i, "", c), p.branch(i, "_b", c),
-                    p.linear(WeightNames.layer(i, "mixer.out_proj.weight"), null));
+            MixerWeights mixer = new MixerWeights(p.linear(WeightNames.layer(i, "mixer.in_proj.weight"), null),
+                    p.branch(i, "", c), p.branch(i, "_b", c), p.linear(WeightNames.layer(i, "mixer.out_proj.weight"), null));
+            blocks[i] = new BlockWeights(p.vector(WeightNames.layer(i, "norm.weight")), kernels.prepareMixer(mixer, arena));
         }
         Tensor patchW = sd.get("patch_embed.proj.weight");
         LinearWeight patch = kernels.prepareLinear(patchW.reshape(c.embedDim(), c.patchInputs()),
                 sd.get("patch_embed.proj.bias"), arena);
-        return new VimWeights(c, p.f32("cls_token"), p.f32("pos_embed"), patch, blocks, p.f32("norm_f.weight"),
-                p.linear("head.weight", "head.bias"));
+        return new VimWeights(c, p.host("pos_embed"), new PatchEmbedding(patch, p.vector("cls_token")), blocks,
+                p.vector("norm_f.weight"), p.linear("head.weight", "head.bias"));
     }
 
     static void validate(StateDict sd, VimConfig c) {
@@ -100,10 +103,17 @@ public final class VimWeights {
         return String.join(", ", first) + (names.size() > first.size() ? ", ..." : "");
     }
 
-    /** Converts and places tensors; weights computed at load (A^T) go to the model arena. */
+    /** Converts and places tensors; weights computed at load (A^T) are made on the host, then placed. */
     private record Placer(StateDict sd, Kernels kernels, Arena arena) {
-        MemorySegment f32(String name) {
+        /** A tensor as fp32 host memory (the checkpoint's own mapping when it is fp32 already). */
+        MemorySegment host(String name) {
             return sd.get(name).toF32(arena).data();
+        }
+
+        /** A tensor as an fp32 vector in the backend's weight memory. */
+        MemorySegment vector(String name) {
+            Tensor t = sd.get(name);
+            return kernels.place(t.toF32(arena).data(), t.numel(), arena);
         }
 
         LinearWeight linear(String weight, String bias) {
@@ -122,11 +132,13 @@ public final class VimWeights {
                 }
             }
             String conv = "mixer.conv1d" + suffix;
-            return new BranchWeights(f32(WeightNames.layer(i, conv + ".weight")), f32(WeightNames.layer(i, conv + ".bias")),
-                    linear(WeightNames.layer(i, "mixer.x_proj" + suffix + ".weight"), null),
-                    linear(WeightNames.layer(i, "mixer.dt_proj" + suffix + ".weight"), null),
-                    f32(WeightNames.layer(i, "mixer.dt_proj" + suffix + ".bias")), aT,
-                    f32(WeightNames.layer(i, "mixer.D" + suffix)));
+            ConvWeights cw = new ConvWeights(vector(WeightNames.layer(i, conv + ".weight")),
+                    vector(WeightNames.layer(i, conv + ".bias")), e, c.dConv());
+            ScanWeights sw = new ScanWeights(kernels.place(aT, (long) e * n, arena),
+                    vector(WeightNames.layer(i, "mixer.D" + suffix)), vector(WeightNames.layer(i, "mixer.dt_proj" + suffix + ".bias")),
+                    e, n);
+            return new BranchWeights(cw, linear(WeightNames.layer(i, "mixer.x_proj" + suffix + ".weight"), null),
+                    linear(WeightNames.layer(i, "mixer.dt_proj" + suffix + ".weight"), null), sw);
         }
     }
 }

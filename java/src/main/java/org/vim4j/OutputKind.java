@@ -1,4 +1,4 @@
-package org.vim4j.model;
+package org.vim4j;
 
 /** What a forward pass returns. */
 public enum OutputKind {

@@ -1,4 +1,4 @@
-package org.vim4j.kernel;
+package org.vim4j;
 
 /** The kernel implementations, fastest last. {@code auto} picks the fastest available. */
 public enum BackendKind {
