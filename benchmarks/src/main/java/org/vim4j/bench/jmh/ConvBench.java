@@ -1,12 +1,14 @@
 package org.vim4j.bench.jmh;
 
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+
+import org.vim4j.kernel.ConvWeights;
+import org.vim4j.kernel.Rows;
 
 /** Depthwise causal conv1d (K = 4) + bias + SiLU of one branch: 197 tokens x 384 channels read from xz; GB/s. */
 @BenchmarkMode(Mode.AverageTime)
