@@ -130,13 +130,14 @@ public final class Backends {
         if (p != null) {
             try {
                 int t = Integer.parseInt(p.trim());
-                if (t >= 1) {
+                if (t >= 1 && t <= 4 * Runtime.getRuntime().availableProcessors()) {
                     return t;
                 }
             } catch (NumberFormatException ignored) {
                 // fall through to the error below
             }
-            throw new VimException("-D" + THREADS_PROPERTY + "=" + p + ": expected a positive integer");
+            throw new VimException("-D" + THREADS_PROPERTY + "=" + p + ": expected a whole number from 1 to "
+                    + 4 * Runtime.getRuntime().availableProcessors() + " (4 x the processors here)");
         }
         return Runtime.getRuntime().availableProcessors();
     }
