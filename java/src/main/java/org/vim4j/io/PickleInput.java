@@ -3,10 +3,7 @@ package org.vim4j.io;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 import org.vim4j.VimException;
@@ -100,12 +97,9 @@ final class PickleInput {
     String utf8(long n) {
         byte[] b = bytes(n);
         try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(b)).toString();
-        } catch (CharacterCodingException e) {
-            throw corrupt("string is not valid UTF-8");
+            return StrictUtf8.decode(b, "string");
+        } catch (VimException e) {
+            throw corrupt(e.getMessage());
         }
     }
 

@@ -3,10 +3,6 @@ package org.vim4j.io;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -73,15 +69,7 @@ public final class SafetensorsReader {
                     + "-byte file");
         }
         String source = path + " (safetensors header)";
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(file.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE))).toString();
-        } catch (CharacterCodingException e) {
-            throw new VimException(source + ": header is not valid UTF-8");
-        }
+        String text = StrictUtf8.decode(file.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE), source + ": header");
         if (!(Json.parse(text, source) instanceof Map<?, ?> header)) {
             throw new VimException(source + ": header is not a JSON object");
         }

@@ -3,8 +3,6 @@ package org.vim4j.io;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -314,16 +312,10 @@ final class ZipDirectory {
 
         private static String decodeName(MemorySegment bytes) {
             byte[] b = bytes.toArray(ValueLayout.JAVA_BYTE);
-            try {
-                return StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(ByteBuffer.wrap(b)).toString();
-            } catch (CharacterCodingException e) {
-                // Not UTF-8: the zip default (CP437) differs from Latin-1 only above 0x7f, which
-                // torch never writes; Latin-1 keeps the name printable for error messages.
-                return new String(b, StandardCharsets.ISO_8859_1);
-            }
+            String name = StrictUtf8.decodeOrNull(b);
+            // Not UTF-8: the zip default (CP437) differs from Latin-1 only above 0x7f, which
+            // torch never writes; Latin-1 keeps the name printable for error messages.
+            return name != null ? name : new String(b, StandardCharsets.ISO_8859_1);
         }
 
         private VimException corrupt(String what) {
