@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.vim4j.io.Npy;
+import org.vim4j.io.npy.Npy;
 import org.vim4j.kernel.BackendKind;
 import org.vim4j.kernel.cuda.CudaKernels;
 import org.vim4j.kernel.cuda.CudaLibrary;

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.vim4j.io.Npy;
+import org.vim4j.io.npy.Npy;
 import org.vim4j.kernel.BackendKind;
 import org.vim4j.kernel.Backends;
 import org.vim4j.model.OutputKind;

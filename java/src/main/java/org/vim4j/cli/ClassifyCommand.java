@@ -15,7 +15,7 @@ import org.vim4j.VimModel;
 import org.vim4j.VimSession;
 import org.vim4j.image.ImageInput;
 import org.vim4j.image.Preprocessing;
-import org.vim4j.io.Json;
+import org.vim4j.io.json.Json;
 
 /** {@code vim4j classify}: top-k labels with probabilities for each image, and the latency. */
 @Command(name = "classify", mixinStandardHelpOptions = true,

@@ -10,8 +10,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import org.vim4j.io.CheckpointReader;
-import org.vim4j.io.SafetensorsWriter;
 import org.vim4j.io.StateDict;
+import org.vim4j.io.safetensors.SafetensorsWriter;
 import org.vim4j.model.VimConfig;
 import org.vim4j.model.VimConfigInference;
 
@@ -51,7 +51,7 @@ final class ConvertCommand implements Callable<Integer> {
             SafetensorsWriter.write(out, sd.tensors(), meta);
             if (json) {
                 System.out.printf(java.util.Locale.ROOT, "{\"output\":%s,\"tensors\":%d,\"parameters\":%d,\"img_size\":%d,\"stride\":%d}%n",
-                        org.vim4j.io.Json.quote(out.toString()), sd.size(), c.parameterCount(), c.imgSize(), c.stride());
+                        org.vim4j.io.json.Json.quote(out.toString()), sd.size(), c.parameterCount(), c.imgSize(), c.stride());
                 return 0;
             }
             System.out.printf("wrote %s: %d tensors, %,d parameters (D=%d, depth=%d, %dx%d input, stride %d)%n", out,

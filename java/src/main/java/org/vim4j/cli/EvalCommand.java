@@ -20,7 +20,7 @@ import org.vim4j.VimModel;
 import org.vim4j.VimSession;
 import org.vim4j.image.ImageInput;
 import org.vim4j.image.Preprocessing;
-import org.vim4j.io.IdxDataset;
+import org.vim4j.io.idx.IdxDataset;
 
 /**
  * {@code vim4j eval}: top-1/top-5 accuracy over a labelled dataset: the Fashion-MNIST IDX test files, or an

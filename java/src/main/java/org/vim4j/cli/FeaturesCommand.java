@@ -13,7 +13,7 @@ import org.vim4j.VimModel;
 import org.vim4j.VimSession;
 import org.vim4j.image.ImageInput;
 import org.vim4j.image.Preprocessing;
-import org.vim4j.io.Npy;
+import org.vim4j.io.npy.Npy;
 import org.vim4j.model.OutputKind;
 
 /** {@code vim4j features}: class-token or all-token features of images, to {@code .npy}. */
@@ -60,7 +60,7 @@ final class FeaturesCommand implements Callable<Integer> {
                 Npy.write(output, all, shape);
                 if (json) {
                     System.out.printf("{\"output\":%s,\"shape\":%s,\"kind\":\"%s\"}%n",
-                            org.vim4j.io.Json.quote(output.toString()), java.util.Arrays.toString(shape).replace(" ", ""),
+                            org.vim4j.io.json.Json.quote(output.toString()), java.util.Arrays.toString(shape).replace(" ", ""),
                             kind.toLowerCase(java.util.Locale.ROOT));
                 } else {
                     System.out.println("wrote " + output + " " + java.util.Arrays.toString(shape));

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import org.vim4j.VimException;
 import org.vim4j.VimModel;
 import org.vim4j.VimSession;
-import org.vim4j.io.Npy;
+import org.vim4j.io.npy.Npy;
 import org.vim4j.model.OutputKind;
 import org.vim4j.tensor.Tensor;
 
@@ -69,7 +69,7 @@ final class InferCommand implements Callable<Integer> {
                     String dims = java.util.Arrays.toString(shape).replace(" ", "");
                     if (json) {
                         System.out.printf(java.util.Locale.ROOT, "{\"output\":%s,\"kind\":\"%s\",\"shape\":%s,\"backend\":\"%s\"}%n",
-                                org.vim4j.io.Json.quote(output.toString()), outputKind.toLowerCase(java.util.Locale.ROOT), dims,
+                                org.vim4j.io.json.Json.quote(output.toString()), outputKind.toLowerCase(java.util.Locale.ROOT), dims,
                                 model.backend().id());
                     } else {
                         System.out.println("wrote " + output + " " + dims + " (" + outputKind + ", backend " + model.backend().id() + ")");

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 import org.vim4j.VimModel;
 import org.vim4j.VimSession;
-import org.vim4j.io.Json;
+import org.vim4j.io.json.Json;
 import org.vim4j.model.VimConfig;
 
 /** {@code vim4j info}: what a checkpoint is and what running it costs. */

@@ -14,19 +14,20 @@ import org.vim4j.VimException;
 /**
  * Writes a file through a temporary sibling that is renamed over the target at the end, so a
  * crash or error never leaves a half-written checkpoint under the real name (and a file that is
- * currently memory-mapped from the same path stays intact until the rename).
+ * currently memory-mapped from the same path stays intact until the rename). Public for the format packages
+ * ({@code org.vim4j.io.*}); not an API.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
     /** Produces the file's bytes into an open channel. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void write(FileChannel out) throws IOException;
     }
 
     private AtomicFiles() {
     }
 
-    static void write(Path path, Body body) {
+    public static void write(Path path, Body body) {
         Path target = path.toAbsolutePath();
         Path dir = target.getParent();
         Path tmp = null;
@@ -57,7 +58,7 @@ final class AtomicFiles {
     }
 
     /** Writes a memory segment of any size (a ByteBuffer view is limited to 2 GiB, so in chunks). */
-    static void writeSegment(FileChannel ch, MemorySegment segment) throws IOException {
+    public static void writeSegment(FileChannel ch, MemorySegment segment) throws IOException {
         if (!segment.isNative()) {
             // Heap segments over int[]/float[] have no ByteBuffer view: stage them through a byte buffer.
             MemorySegment staging = MemorySegment.ofArray(new byte[(int) Math.min(segment.byteSize(), 1 << 20)]);
@@ -75,7 +76,7 @@ final class AtomicFiles {
     }
 
     /** Writes the whole buffer (a channel may write less than asked in one call). */
-    static void writeFully(FileChannel ch, java.nio.ByteBuffer buf) throws IOException {
+    public static void writeFully(FileChannel ch, java.nio.ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {
             ch.write(buf);
         }

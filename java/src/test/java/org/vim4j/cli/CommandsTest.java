@@ -11,10 +11,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vim4j.GoldenParityTest;
-import org.vim4j.io.Json;
-import org.vim4j.io.Npy;
-import org.vim4j.io.SafetensorsReader;
 import org.vim4j.io.StateDict;
+import org.vim4j.io.json.Json;
+import org.vim4j.io.npy.Npy;
+import org.vim4j.io.safetensors.SafetensorsReader;
 import org.vim4j.tensor.Tensor;
 
 /** The everyday commands: classify, features, eval, info, convert — human and --json output, clear errors. */

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vim4j.GoldenParityTest;
-import org.vim4j.io.Npy;
+import org.vim4j.io.npy.Npy;
 import org.vim4j.tensor.Tensor;
 
 /** {@code vim4j infer}: the .npy interop contract, and one-line errors with a non-zero exit. */
