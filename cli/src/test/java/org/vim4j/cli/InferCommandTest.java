@@ -41,7 +41,7 @@ class InferCommandTest {
 
     @Test
     void writesLogitsClsAndTokensMatchingTheReference() throws Exception {
-        Path dir = GoldenParityTest.golden("overlap");
+        Path dir = TestFiles.golden("overlap", tmp, "model.safetensors", "input.npy", "logits.npy", "cls.npy", "tokens.npy");
         for (String kind : new String[] {"logits", "cls", "tokens"}) {
             Path out = tmp.resolve(kind + ".npy");
             Result r = cli("infer", "--weights", dir.resolve("model.safetensors").toString(), "--input",
@@ -68,7 +68,7 @@ class InferCommandTest {
         assertFalse(r.err().contains("\tat "), "no stack trace");
 
         Path notACheckpoint = Files.writeString(tmp.resolve("text.pth"), "hello, not a checkpoint");
-        Path input = GoldenParityTest.golden("tiny").resolve("input.npy");
+        Path input = TestFiles.golden("tiny", tmp, "input.npy").resolve("input.npy");
         r = cli("infer", "--weights", notACheckpoint.toString(), "--input", input.toString(), "--output",
                 tmp.resolve("o.npy").toString());
         assertEquals(2, r.code());

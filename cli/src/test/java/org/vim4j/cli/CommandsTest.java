@@ -10,7 +10,6 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vim4j.GoldenParityTest;
 import org.vim4j.io.StateDict;
 import org.vim4j.io.json.Json;
 import org.vim4j.io.npy.Npy;
@@ -22,8 +21,8 @@ class CommandsTest {
     @TempDir
     Path tmp;
 
-    static Path example(String name) throws Exception {
-        return Path.of(CommandsTest.class.getResource("/org/vim4j/examples/" + name).toURI());
+    Path example(String name) throws Exception {
+        return TestFiles.example(name, tmp.resolve("examples"));
     }
 
     @Test
@@ -97,7 +96,7 @@ class CommandsTest {
         r = InferCommandTest.cli("info", "--json");
         assertEquals(143562, ((Number) ((java.util.Map<?, ?>) Json.parse(r.out(), "info")).get("parameters")).intValue());
 
-        Path pth = GoldenParityTest.golden("pth").resolve("checkpoint.pth");
+        Path pth = TestFiles.golden("pth", tmp, "checkpoint.pth").resolve("checkpoint.pth");
         Path out = tmp.resolve("c.safetensors");
         r = InferCommandTest.cli("convert", pth.toString(), out.toString(), "--entry", "model_ema");
         assertEquals(0, r.code(), r.err());
