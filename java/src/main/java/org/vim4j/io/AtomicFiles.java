@@ -26,11 +26,13 @@ import org.vim4j.VimException;
  * <li>Anything else is refused: a symbolic link (it could point anywhere; {@code /dev/*} and {@code /proc/self/fd/*}
  *     links such as {@code /dev/stdout} excepted), a directory, a block device, a socket.</li>
  * </ul>
+ *
+ * <p>Public for the format packages ({@code org.vim4j.io.*}); not an API.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
     /** Produces the file's bytes into an open channel. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void write(FileChannel out) throws IOException;
     }
 
@@ -39,7 +41,7 @@ final class AtomicFiles {
     private AtomicFiles() {
     }
 
-    static void write(Path path, Body body) {
+    public static void write(Path path, Body body) {
         Path target = path.toAbsolutePath().normalize();
         try {
             if (Files.isSymbolicLink(target)) {
@@ -125,7 +127,7 @@ final class AtomicFiles {
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** Writes a memory segment of any size (a ByteBuffer view is limited to 2 GiB, so in chunks). */
-    static void writeSegment(FileChannel ch, MemorySegment segment) throws IOException {
+    public static void writeSegment(FileChannel ch, MemorySegment segment) throws IOException {
         if (!segment.isNative()) {
             // Heap segments over int[]/float[] have no ByteBuffer view: stage them through a byte buffer.
             MemorySegment staging = MemorySegment.ofArray(new byte[(int) Math.min(segment.byteSize(), 1 << 20)]);
@@ -143,7 +145,7 @@ final class AtomicFiles {
     }
 
     /** Writes the whole buffer (a channel may write less than asked in one call). */
-    static void writeFully(FileChannel ch, java.nio.ByteBuffer buf) throws IOException {
+    public static void writeFully(FileChannel ch, java.nio.ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {
             ch.write(buf);
         }
