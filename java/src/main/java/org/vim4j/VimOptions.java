@@ -1,6 +1,6 @@
 package org.vim4j;
 
-import org.vim4j.kernel.BackendKind;
+import org.vim4j.BackendKind;
 
 /**
  * How to load and run a model. Immutable; start from {@link #defaults()} and use the {@code with} methods.

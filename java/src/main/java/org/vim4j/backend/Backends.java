@@ -1,16 +1,17 @@
-package org.vim4j.kernel;
+package org.vim4j.backend;
 
 import java.lang.System.Logger.Level;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 
+import org.vim4j.BackendKind;
 import org.vim4j.VimException;
-import org.vim4j.kernel.cuda.CudaKernels;
-import org.vim4j.kernel.cuda.CudaLibrary;
-import org.vim4j.kernel.nativ.NativeKernels;
-import org.vim4j.kernel.nativ.NativeLibrary;
-import org.vim4j.kernel.scalar.ScalarKernels;
+import org.vim4j.backend.cuda.CudaLibrary;
+import org.vim4j.backend.ffm.NativeLibrary;
+import org.vim4j.backend.scalar.ScalarKernels;
+import org.vim4j.backend.vector.VectorKernels;
+import org.vim4j.kernel.Kernels;
 
 /**
  * Chooses the backend once per JVM and says so in one log line.
@@ -26,6 +27,8 @@ import org.vim4j.kernel.scalar.ScalarKernels;
 public final class Backends {
     public static final String BACKEND_PROPERTY = "vim4j.backend";
     public static final String THREADS_PROPERTY = "vim4j.threads";
+    /** GEMM precision of the CUDA backend: fp32 (default) or tf32. */
+    public static final String CUDA_PRECISION_PROPERTY = "vim4j.cuda.precision";
 
     private static final System.Logger LOG = System.getLogger("org.vim4j");
     private static volatile BackendKind selected;
@@ -97,16 +100,8 @@ public final class Backends {
 
     static String describe(BackendKind chosen, String requested, Map<BackendKind, String> why) {
         StringBuilder sb = new StringBuilder("vim4j backend ").append(chosen.id())
-                .append(" (").append(requested.equals("auto") ? "auto" : "forced");
-        if (chosen == BackendKind.VECTOR) {
-            sb.append(", ").append(org.vim4j.kernel.vector.VectorKernels.vectorBits()).append("-bit vectors");
-        } else if (chosen == BackendKind.NATIVE) {
-            sb.append(", ").append(NativeLibrary.status().isa()).append(" ISA");
-        } else if (chosen == BackendKind.CUDA) {
-            sb.append(", ").append(CudaLibrary.status().device()).append(", ")
-                    .append(System.getProperty(CudaKernels.PRECISION_PROPERTY, "fp32")).append(" GEMMs");
-        }
-        sb.append(", ").append(chosen == BackendKind.SCALAR ? 1 : defaultThreads()).append(" threads)");
+                .append(" (").append(requested.equals("auto") ? "auto" : "forced")
+                .append(", ").append(detail(chosen)).append(", ").append(chosen == BackendKind.SCALAR ? 1 : defaultThreads()).append(" threads)");
         for (BackendKind k : BackendKind.values()) {
             if (k.ordinal() > chosen.ordinal()) {
                 sb.append("; skipped ").append(k.id()).append(": ")
@@ -114,6 +109,19 @@ public final class Backends {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * What distinguishes a backend's kernels on this machine: the vector width, the native ISA tier, or the GPU and its
+     * GEMM precision (for logs, {@code vim4j info} and benchmarks).
+     */
+    public static String detail(BackendKind kind) {
+        return switch (kind) {
+            case SCALAR -> "scalar reference";
+            case VECTOR -> VectorKernels.vectorBits() + "-bit vectors";
+            case NATIVE -> NativeLibrary.status().isa() + " ISA";
+            case CUDA -> CudaLibrary.status().device() + ", " + System.getProperty(CUDA_PRECISION_PROPERTY, "fp32") + " GEMMs";
+        };
     }
 
     /** Threads per model unless options say otherwise: {@code -Dvim4j.threads}, else all processors. */
@@ -133,17 +141,16 @@ public final class Backends {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /** Kernels of {@code kind} running on {@code threads}. */
-    public static Kernels create(BackendKind kind, KernelThreads threads) {
+    /** A new kernels instance of {@code kind} for one model, with its own runtime of {@code threads} threads. */
+    public static Kernels create(BackendKind kind, int threads) {
         String why = unavailable().get(kind);
         if (why != null) {
             throw new VimException("backend '" + kind.id() + "' is unavailable: " + why);
         }
         return switch (kind) {
             case SCALAR -> new ScalarKernels();
-            case VECTOR -> new org.vim4j.kernel.vector.VectorKernels(threads);
-            case NATIVE -> new NativeKernels(threads);
-            case CUDA -> new CudaKernels(threads);
+            case VECTOR -> new VectorKernels(threads);
+            case NATIVE, CUDA -> throw new VimException("backend '" + kind.id() + "' is being ported to the new kernel contract");
         };
     }
 }

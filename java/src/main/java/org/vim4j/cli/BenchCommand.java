@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 
 import org.vim4j.VimModel;
 import org.vim4j.VimSession;
-import org.vim4j.model.OutputKind;
+import org.vim4j.OutputKind;
 import org.vim4j.model.VimConfig;
 
 /**

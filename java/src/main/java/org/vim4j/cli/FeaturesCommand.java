@@ -14,7 +14,7 @@ import org.vim4j.VimSession;
 import org.vim4j.image.ImageInput;
 import org.vim4j.image.Preprocessing;
 import org.vim4j.io.Npy;
-import org.vim4j.model.OutputKind;
+import org.vim4j.OutputKind;
 
 /** {@code vim4j features}: class-token or all-token features of images, to {@code .npy}. */
 @Command(name = "features", mixinStandardHelpOptions = true,

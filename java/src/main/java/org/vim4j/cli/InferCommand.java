@@ -12,7 +12,7 @@ import org.vim4j.VimException;
 import org.vim4j.VimModel;
 import org.vim4j.VimSession;
 import org.vim4j.io.Npy;
-import org.vim4j.model.OutputKind;
+import org.vim4j.OutputKind;
 import org.vim4j.tensor.Tensor;
 
 /**

@@ -26,11 +26,7 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         try (VimModel model = weights.load(); VimSession s = model.newSession()) {
             VimConfig c = model.config();
-            String vector = switch (model.backend()) {
-                case VECTOR -> org.vim4j.kernel.vector.VectorKernels.vectorBits() + "-bit vectors";
-                case NATIVE -> org.vim4j.kernel.nativ.NativeLibrary.status().isa() + " ISA";
-                default -> "scalar";
-            };
+            String vector = model.backendDetail();
             if (json) {
                 StringBuilder meta = new StringBuilder();
                 for (var e : new TreeMap<>(model.metadata()).entrySet()) {

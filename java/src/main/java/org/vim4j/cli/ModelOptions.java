@@ -6,8 +6,8 @@ import picocli.CommandLine.Option;
 
 import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.kernel.Backends;
+import org.vim4j.BackendKind;
+import org.vim4j.backend.Backends;
 
 /** Options shared by every command that loads a model. */
 final class ModelOptions {

@@ -1,4 +1,4 @@
-package org.vim4j.kernel.cuda;
+package org.vim4j.backend.cuda;
 
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.vim4j.bindings.vim4j_cuda_h;
-import org.vim4j.kernel.nativ.NativeLibrary;
+import org.vim4j.backend.ffm.NativeLibrary;
 
 /**
  * Finds and loads {@code libvim4j_cuda.so} once per JVM, checks its ABI and that a usable GPU is present, and says

@@ -1,4 +1,4 @@
-package org.vim4j.kernel;
+package org.vim4j.backend.vector;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;

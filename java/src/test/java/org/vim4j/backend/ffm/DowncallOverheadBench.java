@@ -1,4 +1,4 @@
-package org.vim4j.kernel.nativ;
+package org.vim4j.backend.ffm;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -15,8 +15,8 @@ import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
 import org.vim4j.bindings.vim4j_h;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.model.OutputKind;
+import org.vim4j.BackendKind;
+import org.vim4j.OutputKind;
 import org.vim4j.model.VimConfig;
 
 /**
@@ -35,7 +35,7 @@ import org.vim4j.model.VimConfig;
  *
  * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *     -cp java/target/classes:java/target/test-classes:$(ls java/target/lib/*.jar | tr '\n' :) \
- *     org.vim4j.kernel.nativ.DowncallOverheadBench [threads (default 2)]</pre>
+ *     org.vim4j.backend.ffm.DowncallOverheadBench [threads (default 2)]</pre>
  */
 public final class DowncallOverheadBench {
     private static final String TRACE = "jextract.trace.downcalls";

@@ -1,4 +1,4 @@
-package org.vim4j.kernel.nativ;
+package org.vim4j.backend.ffm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,8 +31,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vim4j.bindings.vim4j_h;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.kernel.Backends;
+import org.vim4j.BackendKind;
+import org.vim4j.backend.Backends;
 
 /** The loader's precedence, extraction cache and ABI check (with fakes), and the real library when it is built. */
 class NativeLibraryTest {

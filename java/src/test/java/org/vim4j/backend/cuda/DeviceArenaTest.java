@@ -1,4 +1,4 @@
-package org.vim4j.kernel.cuda;
+package org.vim4j.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

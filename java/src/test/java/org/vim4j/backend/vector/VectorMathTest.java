@@ -1,4 +1,4 @@
-package org.vim4j.kernel.vector;
+package org.vim4j.backend.vector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.vim4j.kernel;
+package org.vim4j.backend.vector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

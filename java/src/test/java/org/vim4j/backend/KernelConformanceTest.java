@@ -1,4 +1,6 @@
-package org.vim4j.kernel;
+package org.vim4j.backend;
+
+import org.vim4j.kernel.*;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -18,8 +20,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.TestFactory;
-import org.vim4j.kernel.scalar.ScalarKernels;
-import org.vim4j.kernel.vector.VectorKernels;
+import org.vim4j.BackendKind;
+import org.vim4j.backend.scalar.ScalarKernels;
+import org.vim4j.backend.vector.VectorKernels;
 import org.vim4j.tensor.DType;
 import org.vim4j.tensor.Tensor;
 
@@ -43,15 +46,15 @@ class KernelConformanceTest {
     static void announce() {
         String vec = Backends.isAvailable(BackendKind.VECTOR)
                 ? VectorKernels.vectorBits() + "-bit vectors" : "vector backend unavailable";
-        String nat = org.vim4j.kernel.nativ.NativeLibrary.status().available()
-                ? "native " + org.vim4j.kernel.nativ.NativeLibrary.status().isa() + " tier" : "native unavailable";
+        String nat = org.vim4j.backend.ffm.NativeLibrary.status().available()
+                ? "native " + org.vim4j.backend.ffm.NativeLibrary.status().isa() + " tier" : "native unavailable";
         System.out.println("KernelConformanceTest: " + vec + ", " + nat);
     }
 
     /** The per-tier Maven runs cap the native ISA with VIM4J_MAX_ISA: the library must honour the cap. */
     @org.junit.jupiter.api.Test
     void nativeTierHonoursTheIsaCap() {
-        var status = org.vim4j.kernel.nativ.NativeLibrary.status();
+        var status = org.vim4j.backend.ffm.NativeLibrary.status();
         org.junit.jupiter.api.Assumptions.assumeTrue(status.available(), () -> "native unavailable: " + status.reason());
         String cap = System.getenv("VIM4J_MAX_ISA");
         java.util.List<String> order = java.util.List.of("portable", "avx2", "avx512");
@@ -88,8 +91,8 @@ class KernelConformanceTest {
 
     private static DynamicNode test(BackendKind kind, int threads, String name, Check check) {
         return dynamicTest(name, () -> {
-            try (KernelThreads pool = new KernelThreads(threads); Arena arena = Arena.ofShared()) {
-                check.run(Backends.create(kind, pool), arena);
+            try (Kernels k = Backends.create(kind, threads); Arena arena = Arena.ofShared()) {
+                check.run(k, arena);
             }
         });
     }
@@ -97,8 +100,8 @@ class KernelConformanceTest {
     /** Buffers in a confined arena (e.g. a caller's image): a multi-threaded backend must not touch them from workers. */
     private static DynamicNode confinedTest(BackendKind kind, int threads, String name, Check check) {
         return dynamicTest(name + " [confined buffers]", () -> {
-            try (KernelThreads pool = new KernelThreads(threads); Arena arena = Arena.ofConfined()) {
-                check.run(Backends.create(kind, pool), arena);
+            try (Kernels k = Backends.create(kind, threads); Arena arena = Arena.ofConfined()) {
+                check.run(k, arena);
             }
         });
     }
@@ -167,6 +170,28 @@ class KernelConformanceTest {
         return list;
     }
 
+    /**
+     * Buffers in the backend's memory (device memory for CUDA): filled from the host, read back to compare. The
+     * reference always runs on host copies of the same values.
+     */
+    private record Mem(Kernels k, Execution exec, Arena arena) {
+        static Mem of(Kernels k, Arena arena) {
+            return new Mem(k, k.newExecution(arena, 1), arena);
+        }
+
+        MemorySegment put(float[] v) {
+            MemorySegment s = k.allocate(arena, v.length);
+            exec.upload(seg(arena, v), 0, s, 0, v.length);
+            return s;
+        }
+
+        float[] get(MemorySegment s, int n) {
+            MemorySegment h = arena.allocate(Math.max(1, n) * 4L, 64).asSlice(0, n * 4L);
+            exec.download(s, 0, h, 0, n);
+            return arr(h);
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------- linear
 
     private static void checkLinear(Kernels k, Arena arena, int[] g) {
@@ -180,12 +205,13 @@ class KernelConformanceTest {
         Tensor bt = bias == null ? null : Tensor.copyOf(arena, "b", bias, n);
         LinearWeight refW = REF.prepareLinear(wt, bt, arena);
         LinearWeight gotW = k.prepareLinear(wt, bt, arena);
-        MemorySegment aWant = seg(arena, a), aGot = seg(arena, a), cWant = seg(arena, c), cGot = seg(arena, c);
-        REF.linear(aWant, aOff, lda, m, refW, cWant, cOff, ldc);
+        Mem mem = Mem.of(k, arena);
+        MemorySegment aGot = mem.put(a), cWant = seg(arena, c), cGot = mem.put(c);
+        REF.linear(seg(arena, a), aOff, lda, m, refW, cWant, cOff, ldc);
         k.linear(aGot, aOff, lda, m, gotW, cGot, cOff, ldc);
         // fp32 sums of K products of values in [-1, 1]: rounding grows like sqrt(K).
-        assertClose("c", arr(cWant), arr(cGot), 1e-5 * Math.sqrt(kk), 1e-5);
-        assertArrayEquals(a, arr(aGot), "linear modified its input");
+        assertClose("c", arr(cWant), mem.get(cGot, c.length), 1e-5 * Math.sqrt(kk), 1e-5);
+        assertArrayEquals(a, mem.get(aGot, a.length), "linear modified its input");
         assertArrayEquals(w, wt.toFloatArray(), "prepareLinear modified the weight");
     }
 
@@ -212,18 +238,29 @@ class KernelConformanceTest {
         float[] dBias = uniform(r, e, -4f, 0f);
         float[] z = uniform(r, (int) zOff + rows * ldz + GUARD, -4f, 4f);
         float[] out = uniform(r, (int) oOff + rows * ldo + GUARD, -3f, 3f);
-        MemorySegment[] in = {seg(arena, u), seg(arena, delta), seg(arena, aT), seg(arena, bc), seg(arena, dSkip),
-            seg(arena, dBias), seg(arena, z)};
-        MemorySegment want = seg(arena, out), got = seg(arena, out);
-        REF.selectiveScan(in[0], uOff, ldu, in[1], dOff, ldd, in[2], in[3], bOff, cOff, ldbc, in[4], in[5], in[6], zOff,
-                ldz, want, oOff, ldo, batch, len, e, ns, reverse, outScale, accumulate);
-        k.selectiveScan(in[0], uOff, ldu, in[1], dOff, ldd, in[2], in[3], bOff, cOff, ldbc, in[4], in[5], in[6], zOff,
-                ldz, got, oOff, ldo, batch, len, e, ns, reverse, outScale, accumulate);
-        float[] w = arr(want);
-        assertClose("out", w, arr(got), 1e-5 * rms(w), 1e-5);
+        ScanMode mode = new ScanMode(reverse, outScale, accumulate);
+
+        MemorySegment want = seg(arena, out);
+        MemorySegment bcHost = seg(arena, bc);
+        ScanInputs refIn = new ScanInputs(new Rows(seg(arena, u), uOff, ldu), new Rows(seg(arena, delta), dOff, ldd),
+                new Rows(bcHost, bOff, ldbc), new Rows(bcHost, cOff, ldbc), new Rows(seg(arena, z), zOff, ldz));
+        REF.selectiveScan(refIn, new ScanWeights(seg(arena, aT), seg(arena, dSkip), seg(arena, dBias), e, ns),
+                new Rows(want, oOff, ldo), batch, len, mode);
+
+        Mem mem = Mem.of(k, arena);
         float[][] orig = {u, delta, aT, bc, dSkip, dBias, z};
+        MemorySegment[] in = new MemorySegment[orig.length];
         for (int i = 0; i < orig.length; i++) {
-            assertArrayEquals(orig[i], arr(in[i]), "selectiveScan modified input " + i);
+            in[i] = mem.put(orig[i]);
+        }
+        MemorySegment got = mem.put(out);
+        ScanInputs gotIn = new ScanInputs(new Rows(in[0], uOff, ldu), new Rows(in[1], dOff, ldd), new Rows(in[3], bOff, ldbc),
+                new Rows(in[3], cOff, ldbc), new Rows(in[6], zOff, ldz));
+        k.selectiveScan(gotIn, new ScanWeights(in[2], in[4], in[5], e, ns), new Rows(got, oOff, ldo), batch, len, mode);
+        float[] w = arr(want);
+        assertClose("out", w, mem.get(got, out.length), 1e-5 * rms(w), 1e-5);
+        for (int i = 0; i < orig.length; i++) {
+            assertArrayEquals(orig[i], mem.get(in[i], orig[i].length), "selectiveScan modified input " + i);
         }
     }
 
@@ -239,12 +276,15 @@ class KernelConformanceTest {
         float[] w = uniform(r, e * kernel, -1f, 1f);
         float[] b = uniform(r, e, -1f, 1f);
         float[] out = uniform(r, (int) oOff + batch * len * ldo + GUARD, -9f, 9f);
-        MemorySegment xs = seg(arena, x), ws = seg(arena, w), bs = seg(arena, b);
-        MemorySegment want = seg(arena, out), got = seg(arena, out);
-        REF.convSilu(xs, xOff, ldx, ws, bs, want, oOff, ldo, batch, len, e, kernel, reverse);
-        k.convSilu(xs, xOff, ldx, ws, bs, got, oOff, ldo, batch, len, e, kernel, reverse);
-        assertClose("out", arr(want), arr(got), 1e-6, 1e-5);
-        assertArrayEquals(x, arr(xs), "convSilu modified its input");
+        MemorySegment want = seg(arena, out);
+        REF.convSilu(new Rows(seg(arena, x), xOff, ldx), new ConvWeights(seg(arena, w), seg(arena, b), e, kernel),
+                new Rows(want, oOff, ldo), batch, len, reverse);
+        Mem mem = Mem.of(k, arena);
+        MemorySegment xs = mem.put(x), got = mem.put(out);
+        k.convSilu(new Rows(xs, xOff, ldx), new ConvWeights(mem.put(w), mem.put(b), e, kernel), new Rows(got, oOff, ldo),
+                batch, len, reverse);
+        assertClose("out", arr(want), mem.get(got, out.length), 1e-6, 1e-5);
+        assertArrayEquals(x, mem.get(xs, x.length), "convSilu modified its input");
     }
 
     // ---------------------------------------------------------------------------------------------- norm
@@ -253,19 +293,19 @@ class KernelConformanceTest {
         int rows = n[0], dim = n[1];
         boolean withHidden = n[2] == 1;
         Random r = new Random(13L * rows + dim);
-        long rOff = 3, hOff = 1, oOff = 6;
-        float[] res = uniform(r, (int) rOff + rows * dim + GUARD, -2f, 2f);
-        float[] hid = uniform(r, (int) hOff + rows * dim + GUARD, -2f, 2f);
+        float[] res = uniform(r, rows * dim, -2f, 2f);
+        float[] hid = uniform(r, rows * dim, -2f, 2f);
         float[] w = uniform(r, dim, 0.5f, 1.5f);
-        float[] out = uniform(r, (int) oOff + rows * dim + GUARD, -9f, 9f);
-        MemorySegment resWant = seg(arena, res), resGot = seg(arena, res), hs = withHidden ? seg(arena, hid) : null;
-        MemorySegment ws = seg(arena, w), want = seg(arena, out), got = seg(arena, out);
-        REF.addRmsNorm(resWant, rOff, hs, hOff, ws, want, oOff, rows, dim, 1e-5f);
-        k.addRmsNorm(resGot, rOff, hs, hOff, ws, got, oOff, rows, dim, 1e-5f);
-        assertClose("residual", arr(resWant), arr(resGot), 0, 0); // one fp32 add: exact
-        assertClose("out", arr(want), arr(got), 1e-6, 1e-5);
+        float[] out = uniform(r, rows * dim + GUARD, -9f, 9f);
+        MemorySegment resWant = seg(arena, res), want = seg(arena, out);
+        REF.addRmsNorm(resWant, withHidden ? seg(arena, hid) : null, seg(arena, w), want, rows, dim, 1e-5f);
+        Mem mem = Mem.of(k, arena);
+        MemorySegment resGot = mem.put(res), hs = withHidden ? mem.put(hid) : null, got = mem.put(out);
+        k.addRmsNorm(resGot, hs, mem.put(w), got, rows, dim, 1e-5f);
+        assertClose("residual", arr(resWant), mem.get(resGot, res.length), 0, 0); // one fp32 add: exact
+        assertClose("out", arr(want), mem.get(got, out.length), 1e-6, 1e-5);
         if (withHidden) {
-            assertArrayEquals(hid, arr(hs), "addRmsNorm modified hidden");
+            assertArrayEquals(hid, mem.get(hs, hid.length), "addRmsNorm modified hidden");
         }
     }
 
@@ -273,16 +313,18 @@ class KernelConformanceTest {
 
     private static void checkIm2col(Kernels k, Arena arena, int[] i) {
         int ch = i[0], h = i[1], w = i[2], patch = i[3], stride = i[4];
-        int gh = (h - patch) / stride + 1, gw = (w - patch) / stride + 1;
+        PatchGrid grid = new PatchGrid(ch, h, w, patch, stride);
         Random r = new Random(ch + 7L * h + 31L * w);
         long iOff = 3, oOff = 5;
         float[] img = uniform(r, (int) iOff + ch * h * w + GUARD, -1f, 1f);
-        float[] out = uniform(r, (int) oOff + gh * gw * ch * patch * patch + GUARD, -9f, 9f);
-        MemorySegment is = seg(arena, img), want = seg(arena, out), got = seg(arena, out);
-        REF.im2col(is, iOff, ch, h, w, patch, stride, want, oOff);
-        k.im2col(is, iOff, ch, h, w, patch, stride, got, oOff);
-        assertClose("out", arr(want), arr(got), 0, 0);
-        assertArrayEquals(img, arr(is), "im2col modified its input");
+        float[] out = uniform(r, (int) oOff + grid.patches() * grid.patchInputs() + GUARD, -9f, 9f);
+        MemorySegment want = seg(arena, out);
+        REF.im2col(seg(arena, img), iOff, grid, want, oOff);
+        Mem mem = Mem.of(k, arena);
+        MemorySegment is = mem.put(img), got = mem.put(out);
+        k.im2col(is, iOff, grid, got, oOff);
+        assertClose("out", arr(want), mem.get(got, out.length), 0, 0);
+        assertArrayEquals(img, mem.get(is, img.length), "im2col modified its input");
     }
 
     private static void checkAddCopy(Kernels k, Arena arena, int n, boolean add) {
@@ -290,16 +332,18 @@ class KernelConformanceTest {
         long dOff = 3, sOff = 6;
         float[] dst = uniform(r, (int) dOff + n + GUARD, -9f, 9f);
         float[] src = uniform(r, (int) sOff + n + GUARD, -9f, 9f);
-        MemorySegment ss = seg(arena, src), want = seg(arena, dst), got = seg(arena, dst);
+        MemorySegment ss = seg(arena, src), want = seg(arena, dst);
+        Mem mem = Mem.of(k, arena);
+        MemorySegment gs = mem.put(src), got = mem.put(dst);
         if (add) {
             REF.add(want, dOff, ss, sOff, n);
-            k.add(got, dOff, ss, sOff, n);
+            k.add(got, dOff, gs, sOff, n);
         } else {
             REF.copy(ss, sOff, want, dOff, n);
-            k.copy(ss, sOff, got, dOff, n);
+            k.copy(gs, sOff, got, dOff, n);
         }
-        assertClose("dst", arr(want), arr(got), 0, 0);
-        assertArrayEquals(src, arr(ss), "modified the source");
+        assertClose("dst", arr(want), mem.get(got, dst.length), 0, 0);
+        assertArrayEquals(src, mem.get(gs, src.length), "modified the source");
     }
 
     // ---------------------------------------------------------------------------------------------- helpers
