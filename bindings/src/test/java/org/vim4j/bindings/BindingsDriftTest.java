@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
@@ -99,8 +100,11 @@ class BindingsDriftTest {
         String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                 .digest(Files.readAllBytes(root().resolve(abi.header()))));
         assertEquals(recorded, actual, abi.regenerate());
-        // The banner postprocess stamped into the generated sources carries the same hash.
-        for (String file : List.of(abi.bindings().getSimpleName() + ".java", abi.bindings().getSimpleName() + "$shared.java")) {
+        // The banner postprocess stamped into the generated sources carries the same hash (struct classes too).
+        List<String> files = new ArrayList<>(List.of(abi.bindings().getSimpleName() + ".java",
+                abi.bindings().getSimpleName() + "$shared.java"));
+        prototypes(abi).structs().keySet().forEach(st -> files.add(st + ".java"));
+        for (String file : files) {
             Path src = root().resolve("bindings/src/main/java/org/vim4j/bindings/" + file);
             assertTrue(Files.readString(src).contains("sha256=" + actual + ";"), abi.regenerate() + " (banner of " + file
                     + " is stale)");
@@ -149,7 +153,7 @@ class BindingsDriftTest {
     @ParameterizedTest
     @MethodSource("abis")
     void jextractArgsListExactlyTheHeadersSymbols(Abi abi) throws IOException {
-        TreeSet<String> functions = new TreeSet<>(), constants = new TreeSet<>();
+        TreeSet<String> functions = new TreeSet<>(), constants = new TreeSet<>(), structs = new TreeSet<>();
         String previous = "";
         String headerClass = null;
         for (String line : Files.readAllLines(root().resolve("bindings/" + abi.jextractArgs()))) {
@@ -161,6 +165,8 @@ class BindingsDriftTest {
                 functions.add(t);
             } else if (previous.equals("--include-constant")) {
                 constants.add(t);
+            } else if (previous.equals("--include-struct")) {
+                structs.add(t);
             } else if (previous.equals("--header-class-name")) {
                 headerClass = t;
             }
@@ -171,6 +177,145 @@ class BindingsDriftTest {
         assertEquals(abi.bindings().getSimpleName(), headerClass, args + " --header-class-name");
         assertEquals(new TreeSet<>(h.functions().keySet()), functions, args + " --include-function list vs " + abi.header());
         assertEquals(new TreeSet<>(headerConstants(abi).keySet()), constants, args + " --include-constant list vs " + abi.header());
+        assertEquals(new TreeSet<>(h.structs().keySet()), structs, args + " --include-struct list vs " + abi.header());
+    }
+
+    /**
+     * Every struct of the header has its class in jextract's shape, with exactly the header's layout: field names,
+     * types, order, offsets and padding under the platform's natural alignment (LP64), nested structs included; its
+     * accessors have the fields' carriers. A reordered, retyped, added or removed field fails here.
+     */
+    @ParameterizedTest
+    @MethodSource("abis")
+    void everyStructHasItsClassWithTheHeadersLayout(Abi abi) throws Exception {
+        HeaderPrototypes h = prototypes(abi);
+        for (HeaderPrototypes.Struct st : h.structs().values()) {
+            List<String> problems = structProblems(h, st.name());
+            assertTrue(problems.isEmpty(), abi.regenerate() + " (struct " + st.name() + ": " + String.join("; ", problems) + ")");
+        }
+    }
+
+    /** The struct classes in the bindings are exactly the headers' structs (none left over from a removed struct). */
+    @Test
+    void theStructClassesAreExactlyTheHeadersStructs() throws IOException {
+        TreeSet<String> header = new TreeSet<>(), generated = new TreeSet<>();
+        for (Abi abi : abis()) {
+            header.addAll(prototypes(abi).structs().keySet());
+        }
+        try (var files = Files.list(root().resolve("bindings/src/main/java/org/vim4j/bindings"))) {
+            for (Path f : files.toList()) {
+                if (Files.readString(f).contains("GroupLayout $LAYOUT = MemoryLayout.structLayout(")) {
+                    String name = f.getFileName().toString();
+                    generated.add(name.substring(0, name.length() - ".java".length()));
+                }
+            }
+        }
+        assertEquals(header, generated, "struct classes vs the headers' structs: run bindings/regenerate");
+    }
+
+    /** The layout check sees drift: a header whose struct changed no longer matches the committed class. */
+    @Test
+    void aChangedStructFailsTheLayoutCheck() throws IOException {
+        String text = Files.readString(root().resolve(CUDA.header()));
+        String original = "struct vim4j_cuda_linear_weight {\n    const void* weight;\n    const float* bias;\n    int32_t n;";
+        assertTrue(text.contains(original), "the test's anchor moved: update this test");
+        assertTrue(structProblems(HeaderPrototypes.parse(text), "vim4j_cuda_linear_weight").isEmpty());
+        Map<String, String> drifts = Map.of(
+                "swapped fields", "struct vim4j_cuda_linear_weight {\n    const float* bias;\n    const void* weight;\n    int32_t n;",
+                "retyped field", "struct vim4j_cuda_linear_weight {\n    const void* weight;\n    const float* bias;\n    int64_t n;",
+                "added field", "struct vim4j_cuda_linear_weight {\n    const void* weight;\n    const float* bias;\n    int32_t extra;\n    int32_t n;",
+                "renamed field", "struct vim4j_cuda_linear_weight {\n    const void* weight;\n    const float* bias;\n    int32_t rows;");
+        for (var d : drifts.entrySet()) {
+            HeaderPrototypes changed = HeaderPrototypes.parse(text.replace(original, d.getValue()));
+            assertFalse(structProblems(changed, "vim4j_cuda_linear_weight").isEmpty(), d.getKey() + " went unnoticed");
+            // a struct that nests the changed one drifts with it
+            assertFalse(structProblems(changed, "vim4j_cuda_mixer_weights").isEmpty(), d.getKey() + " (nested) went unnoticed");
+        }
+    }
+
+    /** Differences between the struct {@code name} of the header {@code h} and its generated class; empty if none. */
+    static List<String> structProblems(HeaderPrototypes h, String name) {
+        List<String> problems = new ArrayList<>();
+        Class<?> cls;
+        try {
+            cls = Class.forName("org.vim4j.bindings." + name);
+        } catch (ClassNotFoundException e) {
+            return List.of("no class org.vim4j.bindings." + name);
+        }
+        GroupLayout want = structLayout(h, name);
+        GroupLayout got = (GroupLayout) call(cls, "layout");
+        if (!want.equals(got)) {
+            problems.add("layout " + got + " but the header says " + want);
+        }
+        if ((long) call(cls, "sizeof") != want.byteSize()) {
+            problems.add("sizeof " + call(cls, "sizeof") + " but the header's struct has " + want.byteSize() + " bytes");
+        }
+        for (HeaderPrototypes.Param f : h.structs().get(name).fields()) {
+            String field = f.name();
+            long offset = want.byteOffset(MemoryLayout.PathElement.groupElement(field));
+            try {
+                if ((long) cls.getMethod(field + "$offset").invoke(null) != offset) {
+                    problems.add(field + "$offset() is " + cls.getMethod(field + "$offset").invoke(null) + ", the header's " + offset);
+                }
+                Class<?> carrier = f.type().struct() != null && !f.type().pointer() ? MemorySegment.class : carrier(f.type());
+                if (cls.getMethod(field, MemorySegment.class).getReturnType() != carrier) {
+                    problems.add("getter " + field + " does not return " + carrier.getSimpleName());
+                }
+                cls.getMethod(field, MemorySegment.class, carrier); // the setter
+            } catch (NoSuchMethodException e) {
+                problems.add("no accessor " + e.getMessage());
+            } catch (ReflectiveOperationException e) {
+                problems.add(field + ": " + e);
+            }
+        }
+        for (String m : List.of("layout", "sizeof")) {
+            try {
+                cls.getMethod(m);
+            } catch (NoSuchMethodException e) {
+                problems.add("no " + m + "()");
+            }
+        }
+        try {
+            cls.getMethod("allocate", java.lang.foreign.SegmentAllocator.class);
+            cls.getMethod("allocateArray", long.class, java.lang.foreign.SegmentAllocator.class);
+            cls.getMethod("asSlice", MemorySegment.class, long.class);
+        } catch (NoSuchMethodException e) {
+            problems.add("no " + e.getMessage());
+        }
+        return problems;
+    }
+
+    private static Object call(Class<?> cls, String method) {
+        try {
+            return cls.getMethod(method).invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(cls.getSimpleName() + "." + method + "(): " + e, e);
+        }
+    }
+
+    /**
+     * The layout jextract gives a struct of the header on LP64 Linux: each field at its natural alignment (padding
+     * before it where needed, and at the end to the struct's alignment), named as in C; a nested struct is its own
+     * layout renamed to the field.
+     */
+    static GroupLayout structLayout(HeaderPrototypes h, String name) {
+        List<MemoryLayout> members = new ArrayList<>();
+        long offset = 0, align = 1;
+        for (HeaderPrototypes.Param f : h.structs().get(name).fields()) {
+            MemoryLayout l = f.type().struct() != null && !f.type().pointer() ? structLayout(h, f.type().struct())
+                    : layout(f.type());
+            long pad = (l.byteAlignment() - offset % l.byteAlignment()) % l.byteAlignment();
+            if (pad > 0) {
+                members.add(MemoryLayout.paddingLayout(pad));
+            }
+            members.add(l.withName(f.name()));
+            offset += pad + l.byteSize();
+            align = Math.max(align, l.byteAlignment());
+        }
+        if (offset % align != 0) {
+            members.add(MemoryLayout.paddingLayout(align - offset % align));
+        }
+        return MemoryLayout.structLayout(members.toArray(MemoryLayout[]::new)).withName(name);
     }
 
     @Test
@@ -179,6 +324,18 @@ class BindingsDriftTest {
         assertThrowsIae("long vim4j_f(int32_t a);");
         assertThrowsIae("#define VIM4J_NAME \"text\"\n");
         assertThrowsIae("int32_t vim4j_f(int32_t (*cb)(void));");
+        assertThrowsIae("struct s { int32_t x[4]; };");
+        assertThrowsIae("union u { int32_t x; float y; };");
+        assertThrowsIae("typedef struct s { int32_t x; } s_t;");
+        assertThrowsIae("struct s { int32_t x; };\nint32_t vim4j_f(struct s v);");
+        assertThrowsIae("int32_t vim4j_f(const struct undefined* v);");
+        assertThrowsIae("struct s { struct t inner; };");
+        HeaderPrototypes st = HeaderPrototypes.parse("struct a { int64_t x; float* p; };\n"
+                + "struct b { struct a inner; int32_t n; };\nint32_t vim4j_k(const struct b* v, int32_t n);");
+        assertEquals(List.of("a", "b"), new ArrayList<>(st.structs().keySet()));
+        assertEquals("a", st.structs().get("b").fields().get(0).type().struct());
+        assertTrue(st.functions().get("vim4j_k").params().get(0).type().pointer());
+        assertEquals(24, structLayout(st, "b").byteSize()); // a: 16 bytes; n at 16; padded to 8-byte alignment
         HeaderPrototypes p = HeaderPrototypes.parse("/* c */ #define VIM4J_X 7\nconst char* vim4j_g(void);\n"
                 + "int64_t vim4j_h2(const float* a, int64_t n);");
         assertEquals(Map.of("VIM4J_X", 7L), p.constants());

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.vim4j.BackendKind;
 import org.vim4j.VimException;
+import org.vim4j.backend.cuda.CudaKernels;
 import org.vim4j.backend.cuda.CudaLibrary;
 import org.vim4j.backend.ffm.NativeLibrary;
 import org.vim4j.backend.scalar.ScalarKernels;
@@ -198,7 +199,8 @@ public final class Backends {
         return switch (kind) {
             case SCALAR -> new ScalarKernels();
             case VECTOR -> new VectorKernels(threads);
-            case NATIVE, CUDA -> throw new VimException("backend '" + kind.id() + "' is being ported to the new kernel contract");
+            case NATIVE -> throw new VimException("backend '" + kind.id() + "' is being ported to the new kernel contract");
+            case CUDA -> new CudaKernels(threads);
         };
     }
 }
