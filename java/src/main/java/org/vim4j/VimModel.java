@@ -95,13 +95,18 @@ public final class VimModel implements AutoCloseable {
      * by a restricted unpickler that never runs code) or a {@code .safetensors} file (memory-mapped).
      */
     public static VimModel load(Path path, VimOptions options) {
-        StateDict sd = CheckpointReader.read(path, options.entry());
+        StateDict sd;
+        try {
+            sd = CheckpointReader.read(path, options.entry());
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            throw VimException.unexpected(path + ": cannot be read", e);
+        }
         try {
             VimConfig c = VimConfigInference.infer(sd, options.imageSize(), options.stride());
             return new VimModel(sd, c, options);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             sd.close();
-            throw e;
+            throw VimException.unexpected(path + ": cannot be loaded as a Vim model", e);
         }
     }
 

@@ -164,6 +164,10 @@ public final class VimSession implements AutoCloseable {
                     }
                 }
                 copyOut(kind, batch, sh.grid(), output);
+            } catch (VimException | IllegalStateException e) {
+                throw e; // the API's own errors: bad inputs, and use after close or from two threads
+            } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+                throw VimException.unexpected("inference of " + batch + " image(s) of " + height + "x" + width, e);
             } finally {
                 forward.set(null, null, null);
                 model.exit();

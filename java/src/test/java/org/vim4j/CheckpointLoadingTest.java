@@ -9,7 +9,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
-import org.vim4j.io.Npy;
+import org.vim4j.io.npy.Npy;
 import org.vim4j.BackendKind;
 import org.vim4j.model.VimConfig;
 import org.vim4j.tensor.Tensor;

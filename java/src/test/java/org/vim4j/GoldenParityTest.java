@@ -22,7 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.vim4j.kernel.Stage;
-import org.vim4j.io.Npy;
+import org.vim4j.io.npy.Npy;
 import org.vim4j.BackendKind;
 import org.vim4j.backend.Backends;
 import org.vim4j.OutputKind;

@@ -28,6 +28,8 @@ import org.vim4j.kernel.Kernels;
 public final class Backends {
     public static final String BACKEND_PROPERTY = "vim4j.backend";
     public static final String THREADS_PROPERTY = "vim4j.threads";
+    /** The slowest backend {@code auto} may end on; below it, loading fails with the reasons instead of running slowly. */
+    public static final String MINIMUM_PROPERTY = "vim4j.backend.minimum";
     /** GEMM precision of the CUDA backend: fp32 (default) or tf32. */
     public static final String CUDA_PRECISION_PROPERTY = "vim4j.cuda.precision";
 
@@ -95,8 +97,53 @@ public final class Backends {
                 throw new VimException("backend '" + chosen.id() + "' was requested but is unavailable: " + why.get(chosen));
             }
         }
-        LOG.log(Level.INFO, describe(chosen, n, why));
+        BackendKind minimum = minimum();
+        if (chosen.ordinal() < minimum.ordinal()) {
+            throw new VimException("backend '" + chosen.id() + "' is below -D" + MINIMUM_PROPERTY + "=" + minimum.id() + ": "
+                    + reasons(chosen, why) + fixes(chosen, why));
+        }
+        if (n.equals("auto") && chosen.ordinal() < BackendKind.VECTOR.ordinal()) {
+            // The scalar reference is ~60x slower than the vector backend: never let anyone run it without knowing.
+            LOG.log(Level.WARNING, describe(chosen, n, why) + fixes(chosen, why));
+        } else {
+            LOG.log(Level.INFO, describe(chosen, n, why));
+        }
         return chosen;
+    }
+
+    private static BackendKind minimum() {
+        String m = System.getProperty(MINIMUM_PROPERTY, "scalar").trim().toUpperCase(Locale.ROOT);
+        try {
+            return BackendKind.valueOf(m);
+        } catch (IllegalArgumentException e) {
+            throw new VimException("-D" + MINIMUM_PROPERTY + "=" + System.getProperty(MINIMUM_PROPERTY)
+                    + ": expected scalar, vector, native or cuda");
+        }
+    }
+
+    private static String reasons(BackendKind chosen, Map<BackendKind, String> why) {
+        StringBuilder sb = new StringBuilder();
+        for (BackendKind k : BackendKind.values()) {
+            if (k.ordinal() > chosen.ordinal() && why.containsKey(k)) {
+                sb.append(sb.isEmpty() ? "" : "; ").append(k.id()).append(" unavailable: ").append(why.get(k));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The exact steps that would give a faster backend than {@code chosen}. */
+    private static String fixes(BackendKind chosen, Map<BackendKind, String> why) {
+        StringBuilder sb = new StringBuilder();
+        if (chosen.ordinal() < BackendKind.VECTOR.ordinal() && why.containsKey(BackendKind.VECTOR)) {
+            sb.append(" To run the Vector API backend, start java with --add-modules jdk.incubator.vector.");
+        }
+        if (chosen.ordinal() < BackendKind.NATIVE.ordinal() && why.containsKey(BackendKind.NATIVE)) {
+            sb.append(" For the native backend (").append(why.get(BackendKind.NATIVE)).append("): put the vim4j-native jar on ")
+                    .append("the class path, make its cache directory writable (-D").append(NativeLibrary.CACHE_DIR_PROPERTY)
+                    .append("=DIR) or point -D").append(NativeLibrary.DIR_PROPERTY)
+                    .append(" at a directory holding libvim4j.so, and start java with --enable-native-access=ALL-UNNAMED.");
+        }
+        return sb.toString();
     }
 
     static String describe(BackendKind chosen, String requested, Map<BackendKind, String> why) {
@@ -131,13 +178,14 @@ public final class Backends {
         if (p != null) {
             try {
                 int t = Integer.parseInt(p.trim());
-                if (t >= 1) {
+                if (t >= 1 && t <= 4 * Runtime.getRuntime().availableProcessors()) {
                     return t;
                 }
             } catch (NumberFormatException ignored) {
                 // fall through to the error below
             }
-            throw new VimException("-D" + THREADS_PROPERTY + "=" + p + ": expected a positive integer");
+            throw new VimException("-D" + THREADS_PROPERTY + "=" + p + ": expected a whole number from 1 to "
+                    + 4 * Runtime.getRuntime().availableProcessors() + " (4 x the processors here)");
         }
         return Runtime.getRuntime().availableProcessors();
     }

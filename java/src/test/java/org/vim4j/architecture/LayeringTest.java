@@ -61,7 +61,7 @@ class LayeringTest {
 
     @Test
     void onlyTheApiUsesTheApi() {
-        noClasses().that().resideOutsideOfPackages("org.vim4j", "org.vim4j.cli..")
+        noClasses().that().resideOutsideOfPackage("org.vim4j")
                 .should().dependOnClassesThat().haveFullyQualifiedName("org.vim4j.VimModel")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("org.vim4j.VimSession")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("org.vim4j.VimOptions")

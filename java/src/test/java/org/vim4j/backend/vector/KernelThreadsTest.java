@@ -154,4 +154,31 @@ class KernelThreadsTest {
         assertThrows(IllegalArgumentException.class, () -> new KernelThreads(0));
         assertTrue(names.size() == 1);
     }
+
+    @Test
+    void idleWorkersSleepWithoutTimedWakeUps() throws InterruptedException {
+        try (KernelThreads pool = new KernelThreads(3)) {
+            pool.run(i -> { }, 8);
+            Thread.sleep(100); // past the spin phase
+            List<Thread> workers = new ArrayList<>();
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().startsWith("vim4j-kernel-") && t.isAlive()) {
+                    workers.add(t);
+                }
+            }
+            assertTrue(workers.size() >= 2, "workers: " + workers);
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            for (Thread w : workers) {
+                while (w.getState() != Thread.State.WAITING && w.isAlive() && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                // WAITING, not TIMED_WAITING: an idle pool is not woken by a timer.
+                assertTrue(w.getState() == Thread.State.WAITING || !w.isAlive(), w + " is " + w.getState());
+            }
+            // and it still wakes for work
+            java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+            pool.run(i -> done.incrementAndGet(), 100);
+            assertEquals(100, done.get());
+        }
+    }
 }
