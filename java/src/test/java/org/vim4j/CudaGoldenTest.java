@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.vim4j.io.Npy;
+import org.vim4j.io.npy.Npy;
 import org.vim4j.backend.cuda.CudaKernels;
 import org.vim4j.backend.cuda.CudaLibrary;
 import org.vim4j.tensor.Tensor;
