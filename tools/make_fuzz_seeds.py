@@ -29,7 +29,8 @@ FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 def seed_dir(package, target, method):
-    d = os.path.join(TEST_RES, "org", "vim4j", package, target + "Inputs", method)
+    """The inputs directory of the fuzz target org.vim4j.<package>.<target> (package dotted, e.g. "io.pickle")."""
+    d = os.path.join(TEST_RES, "org", "vim4j", *package.split("."), target + "Inputs", method)
     os.makedirs(d, exist_ok=True)
     return d
 
@@ -51,7 +52,7 @@ def data_pkl(pth):
 
 
 def pickle_seeds():
-    d = seed_dir("io", "PickleFuzzer", "pickle")
+    d = seed_dir("io.pickle", "PickleFuzzer", "pickle")
     for n in sorted(os.listdir(os.path.join(IO, "pickles"))):
         put(d, n, read("pickles", n))
     for n in ("checkpoint", "views", "dtypes"):
@@ -61,7 +62,7 @@ def pickle_seeds():
 
 
 def pth_seeds():
-    d = seed_dir("io", "PthFuzzer", "pth")
+    d = seed_dir("io.torch", "PthFuzzer", "pth")
     for n in ("bare_state_dict", "views", "dtypes", "extent_lie", "deflated_pickle", "checkpoint"):
         put(d, n + ".pth", read("pth", n + ".pth"))
     for n in ("os_system", "posix_stack_global"):
@@ -69,7 +70,7 @@ def pth_seeds():
 
 
 def zip_seeds():
-    d = seed_dir("io", "ZipFuzzer", "zip")
+    d = seed_dir("io.torch", "ZipFuzzer", "zip")
     for n in ("views", "deflated_pickle", "compressed_storage"):
         put(d, n + ".zip", read("pth", n + ".pth"))
     # ZIP64 records (torch writes them for archives over 4 GiB): the only way to reach that code in a seed.
@@ -100,7 +101,7 @@ def safetensors_file(tensors, metadata=None):
 
 
 def safetensors_seeds():
-    d = seed_dir("io", "SafetensorsFuzzer", "safetensors")
+    d = seed_dir("io.safetensors", "SafetensorsFuzzer", "safetensors")
     put(d, "handmade.safetensors", read("safetensors", "handmade.safetensors"))
     put(d, "dtypes.safetensors", safetensors_file({
         "f32": ("F32", np.arange(6, dtype="<f4").reshape(2, 3)),
@@ -110,7 +111,7 @@ def safetensors_seeds():
         "scalar": ("F64", np.array(2.5, dtype="<f8")),
         "u8": ("U8", np.array([1, 2, 3], dtype="u1")),
     }, {"format": "pt", "vim4j.image_size": "28"}))
-    j = seed_dir("io", "JsonFuzzer", "json")
+    j = seed_dir("io.json", "JsonFuzzer", "json")
     raw = read("safetensors", "handmade.safetensors")
     n = struct.unpack("<Q", raw[:8])[0]
     put(j, "header.json", raw[8:8 + n].rstrip())
@@ -118,7 +119,7 @@ def safetensors_seeds():
 
 
 def npy_seeds():
-    d = seed_dir("io", "NpyFuzzer", "npy")
+    d = seed_dir("io.npy", "NpyFuzzer", "npy")
     for n in sorted(os.listdir(os.path.join(IO, "npy"))):
         put(d, n, read("npy", n))
 
@@ -129,7 +130,7 @@ def idx(magic, dims, payload):
 
 def idx_seeds():
     """IdxFuzzer input: one byte n, an n-byte label file, then the image file."""
-    d = seed_dir("io", "IdxFuzzer", "idx")
+    d = seed_dir("io.idx", "IdxFuzzer", "idx")
     for name, count, rows, cols in (("three_2x2", 3, 2, 2), ("one_4x3", 1, 4, 3), ("empty", 0, 1, 1)):
         labels = idx(0x801, [count], [i % 10 for i in range(count)])
         images = idx(0x803, [count, rows, cols], [(i * 37) & 0xff for i in range(count * rows * cols)])

@@ -35,11 +35,12 @@ mvn -B -q ${MVN_ARGS:--o} -pl java test-compile >/dev/null
 rm -rf "$BUNDLE"
 mkdir -p "$BUNDLE/lib" "$BUNDLE/classes"
 
-# Project jars (without the native jar: the libraries are built on the GPU machine) and test dependencies.
-cp bindings/target/vim4j-bindings-*.jar java/target/vim4j-core-*.jar "$BUNDLE/lib/"
+# Project jars (without the native jar: the libraries are built on the GPU machine, and without core's test jar:
+# the test classes travel as a directory below) and test dependencies.
+cp bindings/target/vim4j-bindings-*.jar java/target/vim4j-core-0.1.0-SNAPSHOT.jar "$BUNDLE/lib/"
 { tr ':' '\n' < java/target/device-classpath.txt; echo; } | while read -r jar; do  # (the file has no final newline)
   case "$jar" in
-    */junit-*|*/opentest4j-*|*/apiguardian-*|*/picocli-*) cp "$jar" "$BUNDLE/lib/" ;;
+    */junit-*|*/opentest4j-*|*/apiguardian-*) cp "$jar" "$BUNDLE/lib/" ;;
   esac
 done
 commons="$(ls "$BUNDLE"/lib/junit-platform-commons-*.jar 2>/dev/null | head -n1)"
@@ -56,8 +57,8 @@ javac -d "$BUNDLE/classes" -cp "$BUNDLE/lib/*:$BUNDLE/test-classes" --add-module
     benchmarks/device/java/DeviceBench.java benchmarks/device/java/RunTests.java 2>&1 | grep -v "incubator" || true
 [ -f "$BUNDLE/classes/DeviceBench.class" ] || { echo "prepare: DeviceBench did not compile" >&2; exit 1; }
 
-# The runtime: the modules the code that runs there needs. jdeps would also pull in java.desktop (image loading),
-# java.sql (picocli) and jdk.management, which no test or benchmark run there uses, and which would not fit in 64 MiB.
+# The runtime: the modules the code that runs there needs. jdeps would also pull in java.desktop (image loading)
+# and jdk.management, which no test or benchmark run there uses, and which would not fit in 64 MiB.
 mods="java.base,java.logging,jdk.incubator.vector"
 echo "prepare: jlink modules $mods"
 jlink --add-modules "$mods" --strip-java-debug-attributes --strip-native-debug-symbols exclude-debuginfo-files \

@@ -8,9 +8,9 @@ import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
 import org.vim4j.bindings.vim4j_cuda_h;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.kernel.Backends;
-import org.vim4j.model.OutputKind;
+import org.vim4j.BackendKind;
+import org.vim4j.backend.Backends;
+import org.vim4j.OutputKind;
 import org.vim4j.model.VimConfig;
 
 /**
@@ -30,7 +30,7 @@ public final class DeviceBench {
             System.out.println("{\"skipped\": \"" + Backends.unavailable().get(BackendKind.CUDA).replace('"', '\'') + "\"}");
             return;
         }
-        System.out.println("{\"device\": \"" + org.vim4j.kernel.cuda.CudaLibrary.status().device().replace('"', '\'') + "\"}");
+        System.out.println("{\"device\": \"" + org.vim4j.backend.cuda.CudaLibrary.status().device().replace('"', '\'') + "\"}");
         String mode = args[0], model = args[1];
         int res = Integer.parseInt(args[2]);
         switch (mode) {

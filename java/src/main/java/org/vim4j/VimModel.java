@@ -9,9 +9,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.vim4j.io.CheckpointReader;
 import org.vim4j.io.StateDict;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.kernel.Backends;
-import org.vim4j.kernel.KernelThreads;
+import org.vim4j.backend.Backends;
 import org.vim4j.kernel.Kernels;
 import org.vim4j.model.RandomWeights;
 import org.vim4j.model.VimConfig;
@@ -23,7 +21,7 @@ import org.vim4j.model.VimWeights;
  * threads. Thread-safe: share one model; give each thread its own {@link VimSession}.
  *
  * <p>Lifecycle. The model owns its weights (the checkpoint's mapped memory and an arena of prepared
- * copies) and its threads. {@link #close()} refuses new inferences at once, waits for running ones to
+ * copies, in the backend's memory) and its backend's threads or device context. {@link #close()} refuses new inferences at once, waits for running ones to
  * finish, closes every session still open, then frees everything; afterwards any call on the model or
  * its sessions throws {@link IllegalStateException}.
  */
@@ -31,26 +29,62 @@ public final class VimModel implements AutoCloseable {
     private final VimConfig config;
     private final StateDict source;
     private final Arena arena = Arena.ofShared();
-    private final KernelThreads threads;
+    private final BackendKind backend;
     private final Kernels kernels;
     private final VimWeights weights;
     private final boolean randomWeights;
     private final Set<VimSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean closed;
+    /** This model as its sessions see it. */
+    private final LoadedModel runtime = new LoadedModel() {
+        @Override
+        public VimConfig config() {
+            return config;
+        }
+
+        @Override
+        public Kernels kernels() {
+            return kernels;
+        }
+
+        @Override
+        public VimWeights weights() {
+            return weights;
+        }
+
+        @Override
+        public void enter() {
+            VimModel.this.enter();
+        }
+
+        @Override
+        public void exit() {
+            VimModel.this.exit();
+        }
+
+        @Override
+        public void checkOpen() {
+            VimModel.this.checkOpen();
+        }
+
+        @Override
+        public void forget(AutoCloseable session) {
+            VimModel.this.forget(session);
+        }
+    };
 
     private VimModel(StateDict source, VimConfig config, VimOptions options) {
         this.source = source;
         this.config = config;
-        BackendKind kind = options.backend() == null ? Backends.selected() : options.backend();
+        this.backend = options.backend() == null ? Backends.selected() : options.backend();
         int t = options.threads() == 0 ? Backends.defaultThreads() : options.threads();
-        this.threads = new KernelThreads(kind == BackendKind.SCALAR ? 1 : t);
+        this.kernels = Backends.create(backend, backend == BackendKind.SCALAR ? 1 : t);
         try {
-            this.kernels = Backends.create(kind, threads);
             this.weights = VimWeights.place(source, config, kernels, arena);
         } catch (RuntimeException e) {
-            threads.close();
             arena.close();
+            kernels.close();
             throw e;
         }
         this.randomWeights = "true".equals(source.metadata().get("vim4j.random"));
@@ -61,13 +95,18 @@ public final class VimModel implements AutoCloseable {
      * by a restricted unpickler that never runs code) or a {@code .safetensors} file (memory-mapped).
      */
     public static VimModel load(Path path, VimOptions options) {
-        StateDict sd = CheckpointReader.read(path, options.entry());
+        StateDict sd;
+        try {
+            sd = CheckpointReader.read(path, options.entry());
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            throw VimException.unexpected(path + ": cannot be read", e);
+        }
         try {
             VimConfig c = VimConfigInference.infer(sd, options.imageSize(), options.stride());
             return new VimModel(sd, c, options);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             sd.close();
-            throw e;
+            throw VimException.unexpected(path + ": cannot be loaded as a Vim model", e);
         }
     }
 
@@ -95,7 +134,12 @@ public final class VimModel implements AutoCloseable {
     }
 
     public BackendKind backend() {
-        return kernels.kind();
+        return backend;
+    }
+
+    /** What distinguishes this model's backend here: vector width, native ISA tier, or GPU and GEMM precision. */
+    public String backendDetail() {
+        return Backends.detail(backend);
     }
 
     public int threads() {
@@ -133,7 +177,7 @@ public final class VimModel implements AutoCloseable {
     /** A session for up to {@code maxBatch} images of up to {@code maxHeight x maxWidth} pixels. */
     public VimSession newSession(int maxBatch, int maxHeight, int maxWidth) {
         checkOpen();
-        VimSession s = new VimSession(this, maxBatch, maxHeight, maxWidth);
+        VimSession s = new VimSession(runtime, maxBatch, maxHeight, maxWidth);
         sessions.add(s);
         if (closed) { // lost a race with close(): do not leak the workspace
             s.close();
@@ -155,7 +199,7 @@ public final class VimModel implements AutoCloseable {
         return weights;
     }
 
-    void forget(VimSession s) {
+    void forget(AutoCloseable s) {
         sessions.remove(s);
     }
 
@@ -196,8 +240,8 @@ public final class VimModel implements AutoCloseable {
         for (VimSession s : sessions) {
             s.close();
         }
-        threads.close();
         arena.close();
+        kernels.close();
         source.close();
     }
 }

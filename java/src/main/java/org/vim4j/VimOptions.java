@@ -1,6 +1,6 @@
 package org.vim4j;
 
-import org.vim4j.kernel.BackendKind;
+import org.vim4j.BackendKind;
 
 /**
  * How to load and run a model. Immutable; start from {@link #defaults()} and use the {@code with} methods.
@@ -14,12 +14,22 @@ import org.vim4j.kernel.BackendKind;
 public record VimOptions(BackendKind backend, int threads, String entry, Integer imageSize, Integer stride) {
 
     public VimOptions {
-        if (threads < 0) {
-            throw new VimException("threads must be >= 0 (0 = default), got " + threads);
+        if (threads < 0 || threads > maxThreads()) {
+            throw new VimException("threads must be 0 (the default) to " + maxThreads() + " (4 x the " + processors()
+                    + " processors here), got " + threads);
         }
         if (entry == null || entry.isBlank()) {
             entry = "model";
         }
+    }
+
+    /** The most kernel threads a model may ask for: a small multiple of the processors, beyond which only waits grow. */
+    public static int maxThreads() {
+        return 4 * processors();
+    }
+
+    private static int processors() {
+        return Runtime.getRuntime().availableProcessors();
     }
 
     public static VimOptions defaults() {

@@ -4,9 +4,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.vim4j.model.DeviceForward;
-import org.vim4j.model.DeviceSession;
-import org.vim4j.model.OutputKind;
+import org.vim4j.kernel.Execution;
+import org.vim4j.kernel.PatchGrid;
 import org.vim4j.model.PosEmbedInterpolation;
 import org.vim4j.model.StageObserver;
 import org.vim4j.model.VimConfig;
@@ -24,16 +23,18 @@ import org.vim4j.model.Workspace;
  * other than the checkpoint's). NaN or infinite inputs are not rejected: they propagate to the outputs.
  */
 public final class VimSession implements AutoCloseable {
-    private final VimModel model;
+    private final LoadedModel model;
     private final VimConfig config;
     private final Arena arena = Arena.ofShared();
     private final Workspace ws;
-    private final DeviceSession device; // the device backend's context, or null: the host loop runs
+    private final Execution exec;          // where the backend runs this session's work (host, or a device stream)
+    private final MemorySegment hostPos;   // the position embedding for the current grid, resampled on the host
+    private final Forward forward = new Forward();
     private final AtomicReference<Thread> user = new AtomicReference<>();
     private volatile boolean closed;
-    private int gridH = -1, gridW = -1;
+    private Shape shape;                   // the last input shape: its grid, and the key of a recorded forward
 
-    VimSession(VimModel model, int maxBatch, int maxHeight, int maxWidth) {
+    VimSession(LoadedModel model, int maxBatch, int maxHeight, int maxWidth) {
         this.model = model;
         this.config = model.config();
         if (maxBatch < 1) {
@@ -46,25 +47,39 @@ public final class VimSession implements AutoCloseable {
         long tokens = (long) config.gridSize(maxHeight) * config.gridSize(maxWidth) + 1;
         // Sized with exact arithmetic before anything is allocated: an impossible session must be a VimException
         // that says so, not an ArithmeticException from int token math or an OutOfMemoryError from the arena.
-        long bytes = tokens > Integer.MAX_VALUE ? -1 : Workspace.requiredBytes(config, maxBatch, (int) tokens);
+        long bytes = tokens > Integer.MAX_VALUE ? -1 : Workspace.requiredBytes(model.kernels(), config, maxBatch, (int) tokens);
         if (bytes < 0) {
             throw new VimException("a session for " + maxBatch + " image(s) of up to " + maxHeight + "x" + maxWidth
                     + " needs a workspace beyond 64-bit sizes; use a smaller batch or size");
         }
         try {
-            this.ws = new Workspace(arena, config, maxBatch, (int) tokens);
-        } catch (OutOfMemoryError | IllegalArgumentException e) {
+            this.ws = new Workspace(model.kernels(), arena, config, maxBatch, (int) tokens);
+            this.hostPos = arena.allocate((long) tokens * config.embedDim() * Float.BYTES, 64);
+            long inputFloats = (long) maxBatch * config.channels() * maxPixels(config, (int) tokens - 1);
+            this.exec = model.kernels().newExecution(arena, inputFloats);
+        } catch (OutOfMemoryError | IllegalArgumentException | ArithmeticException e) {
             arena.close();
             throw new VimException("cannot allocate the session workspace of " + bytes + " bytes for " + maxBatch
                     + " image(s) of up to " + maxHeight + "x" + maxWidth + " (" + tokens + " tokens): " + e.getMessage(), e);
-        }
-        try {
-            this.device = model.kernels() instanceof DeviceForward df
-                    ? df.openSession(model.weights(), arena, maxBatch, (int) tokens) : null;
         } catch (RuntimeException | Error e) { // e.g. out of device memory: free what was allocated
             arena.close();
             throw e;
         }
+    }
+
+    /**
+     * The most pixels per channel an input may have while its patch grid has at most {@code patches} patches: a side
+     * of g patches spans at most (g-1)*stride + patch + stride-1 pixels; maximised over grids gh x gw.
+     */
+    static long maxPixels(VimConfig c, int patches) {
+        long best = 0;
+        int s = c.stride(), p = c.patchSize();
+        for (int gh = 1; gh <= patches; gh++) {
+            int gw = patches / gh;
+            long h = (long) (gh - 1) * s + p + s - 1, wd = (long) (gw - 1) * s + p + s - 1;
+            best = Math.max(best, h * wd);
+        }
+        return best;
     }
 
     /** Logits for {@code batch} images: {@code batch * numClasses} floats. */
@@ -133,20 +148,79 @@ public final class VimSession implements AutoCloseable {
             model.enter();
             try {
                 validate(kind, input, batch, height, width, output);
-                int gh = config.gridSize(height), gw = config.gridSize(width);
-                preparePositions(gh, gw);
-                if (device != null && observer == null) {
-                    device.run(kind, input, batch, gh, gw, height, width, ws.posEmbed, output);
-                } else {
-                    VimForward.run(model.kernels(), model.weights(), ws, input, 0, batch, gh, gw, height, width, observer);
-                    copyOut(kind, batch, gh * gw + 1, output);
+                Shape sh = shape(batch, height, width);
+                MemorySegment in = exec.input(input, (long) batch * sh.grid().imageFloats());
+                if (observer == null) {
+                    forward.set(in, sh, null);
+                    exec.run(sh, forward);
+                } else { // observed runs are never recorded: the observer sees each stage as it is computed
+                    try (Arena tmp = Arena.ofConfined()) {
+                        forward.set(in, sh, (stage, layer, data, rows, cols) -> {
+                            MemorySegment host = tmp.allocate((long) rows * cols * Float.BYTES, 64);
+                            exec.download(data, 0, host, 0, (long) rows * cols);
+                            observer.observe(stage, layer, host, rows, cols);
+                        });
+                        exec.run(null, forward);
+                    }
                 }
+                copyOut(kind, batch, sh.grid(), output);
+            } catch (VimException | IllegalStateException e) {
+                throw e; // the API's own errors: bad inputs, and use after close or from two threads
+            } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+                throw VimException.unexpected("inference of " + batch + " image(s) of " + height + "x" + width, e);
             } finally {
+                forward.set(null, null, null);
                 model.exit();
             }
         } finally {
             user.set(null);
         }
+    }
+
+    /** What changes the sequence of kernel calls: the key under which a device backend records a forward. */
+    private record Shape(int batch, PatchGrid grid) {
+    }
+
+    /** The forward of the current call, reused so that a run allocates nothing. */
+    private final class Forward implements Runnable {
+        private MemorySegment input;
+        private Shape shape;
+        private StageObserver observer;
+
+        void set(MemorySegment input, Shape shape, StageObserver observer) {
+            this.input = input;
+            this.shape = shape;
+            this.observer = observer;
+        }
+
+        @Override
+        public void run() {
+            VimForward.run(model.kernels(), model.weights(), ws, input, shape.batch(), shape.grid(), observer);
+        }
+    }
+
+    /**
+     * The shape of this call: the last one when batch and size repeat (no allocation), else a new one, with the position
+     * embedding for its grid resampled on the host and uploaded to the workspace.
+     */
+    private Shape shape(int batch, int height, int width) {
+        Shape sh = shape;
+        if (sh != null && sh.batch() == batch && sh.grid().height() == height && sh.grid().width() == width) {
+            return sh;
+        }
+        PatchGrid grid = new PatchGrid(config.channels(), height, width, config.patchSize(), config.stride());
+        if (sh == null || sh.grid().gh() != grid.gh() || sh.grid().gw() != grid.gw()) {
+            int g0 = config.nativeGrid(), d = config.embedDim();
+            long floats = (long) grid.tokens() * d;
+            if (grid.gh() == g0 && grid.gw() == g0) {
+                MemorySegment.copy(model.weights().posEmbed, 0, hostPos, 0, floats * Float.BYTES);
+            } else {
+                PosEmbedInterpolation.resample(model.weights().posEmbed, g0, d, hostPos, grid.gh(), grid.gw());
+            }
+            exec.upload(hostPos, 0, ws.posEmbed, 0, floats);
+        }
+        shape = new Shape(batch, grid);
+        return shape;
     }
 
     /** Batch and size checks that need no workspace; also run before a result array is allocated. */
@@ -197,30 +271,14 @@ public final class VimSession implements AutoCloseable {
         }
     }
 
-    /** The position embedding for this grid: the checkpoint's own, or resampled once when the grid changes. */
-    private void preparePositions(int gh, int gw) {
-        if (gh == gridH && gw == gridW) {
-            return;
-        }
-        int g0 = config.nativeGrid(), d = config.embedDim();
-        if (gh == g0 && gw == g0) {
-            MemorySegment.copy(model.weights().posEmbed, 0, ws.posEmbed, 0, (long) (g0 * g0 + 1) * d * 4);
-        } else {
-            PosEmbedInterpolation.resample(model.weights().posEmbed, g0, d, ws.posEmbed, gh, gw);
-        }
-        gridH = gh;
-        gridW = gw;
-    }
-
-    private void copyOut(OutputKind kind, int batch, int tokens, MemorySegment output) {
-        int d = config.embedDim();
+    private void copyOut(OutputKind kind, int batch, PatchGrid grid, MemorySegment output) {
+        int d = config.embedDim(), tokens = grid.tokens();
         switch (kind) {
-            case LOGITS -> MemorySegment.copy(ws.logits, 0, output, 0, (long) batch * config.numClasses() * 4);
-            case TOKENS -> MemorySegment.copy(ws.normed, 0, output, 0, (long) batch * tokens * d * 4);
+            case LOGITS -> exec.download(ws.logits, 0, output, 0, (long) batch * config.numClasses());
+            case TOKENS -> exec.download(ws.normed, 0, output, 0, (long) batch * tokens * d);
             case CLS -> {
-                int cls = (tokens - 1) / 2;
                 for (int b = 0; b < batch; b++) {
-                    MemorySegment.copy(ws.normed, ((long) b * tokens + cls) * d * 4, output, (long) b * d * 4, (long) d * 4);
+                    exec.download(ws.normed, ((long) b * tokens + grid.cls()) * d, output, (long) b * d, d);
                 }
             }
         }

@@ -9,8 +9,8 @@ import java.lang.foreign.Arena;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
-import org.vim4j.io.Npy;
-import org.vim4j.kernel.BackendKind;
+import org.vim4j.io.npy.Npy;
+import org.vim4j.BackendKind;
 import org.vim4j.model.VimConfig;
 import org.vim4j.tensor.Tensor;
 

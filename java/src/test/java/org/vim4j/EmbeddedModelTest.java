@@ -14,10 +14,10 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.vim4j.image.ImageInput;
-import org.vim4j.io.IdxDataset;
-import org.vim4j.io.Json;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.kernel.Backends;
+import org.vim4j.io.idx.IdxDataset;
+import org.vim4j.io.json.Json;
+import org.vim4j.BackendKind;
+import org.vim4j.backend.Backends;
 import org.vim4j.model.VimConfig;
 
 /**

@@ -21,10 +21,11 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.vim4j.io.Npy;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.kernel.Backends;
-import org.vim4j.model.OutputKind;
+import org.vim4j.kernel.Stage;
+import org.vim4j.io.npy.Npy;
+import org.vim4j.BackendKind;
+import org.vim4j.backend.Backends;
+import org.vim4j.OutputKind;
 import org.vim4j.model.StageObserver;
 import org.vim4j.tensor.Tensor;
 
@@ -85,11 +86,11 @@ public class GoldenParityTest {
                 s.runObserved(OutputKind.LOGITS, x.data(), b, h, w, logits, rec);
                 String where = kind.id() + "/" + name;
 
-                compare(where + " embed", read(dir, "embed.npy", arena), rec.get(StageObserver.Stage.EMBED, -1), 1f, STAGE_TOL);
+                compare(where + " embed", read(dir, "embed.npy", arena), rec.get(Stage.EMBED, -1), 1f, STAGE_TOL);
                 for (int l = 0; l < model.config().depth(); l++) {
-                    float[] convF = rec.get(StageObserver.Stage.CONV_FORWARD, l);
-                    float[] yF = rec.get(StageObserver.Stage.Y_AFTER_FORWARD, l);
-                    float[] yAll = rec.get(StageObserver.Stage.Y_AFTER_BACKWARD, l);
+                    float[] convF = rec.get(Stage.CONV_FORWARD, l);
+                    float[] yF = rec.get(Stage.Y_AFTER_FORWARD, l);
+                    float[] yAll = rec.get(Stage.Y_AFTER_BACKWARD, l);
                     float[] scanF = new float[yF.length], scanB = new float[yF.length];
                     for (int i = 0; i < yF.length; i++) { // y = y_f/2 after the forward scan, (y_f+y_b)/2 after both
                         scanF[i] = 2 * yF[i];
@@ -98,15 +99,15 @@ public class GoldenParityTest {
                     String lw = where + " layer " + l;
                     compare(lw + " conv_f", read(dir, "l" + l + "_conv_f.npy", arena), convF, 1f, STAGE_TOL);
                     compare(lw + " conv_b", read(dir, "l" + l + "_conv_b.npy", arena),
-                            rec.get(StageObserver.Stage.CONV_BACKWARD, l), 1f, STAGE_TOL);
+                            rec.get(Stage.CONV_BACKWARD, l), 1f, STAGE_TOL);
                     compare(lw + " scan_f", read(dir, "l" + l + "_scan_f.npy", arena), scanF, 1f, STAGE_TOL);
                     compare(lw + " scan_b", read(dir, "l" + l + "_scan_b.npy", arena), scanB, 1f, STAGE_TOL);
-                    compare(lw + " mixer", read(dir, "l" + l + "_mixer.npy", arena), rec.get(StageObserver.Stage.MIXER, l),
+                    compare(lw + " mixer", read(dir, "l" + l + "_mixer.npy", arena), rec.get(Stage.MIXER, l),
                             1f, STAGE_TOL);
                     compare(lw + " block output", read(dir, "l" + l + "_residual.npy", arena),
-                            rec.get(StageObserver.Stage.BLOCK_OUTPUT, l), 1f, STAGE_TOL);
+                            rec.get(Stage.BLOCK_OUTPUT, l), 1f, STAGE_TOL);
                 }
-                compare(where + " tokens", read(dir, "tokens.npy", arena), rec.get(StageObserver.Stage.FINAL, -1), 1f, STAGE_TOL);
+                compare(where + " tokens", read(dir, "tokens.npy", arena), rec.get(Stage.FINAL, -1), 1f, STAGE_TOL);
                 compare(where + " logits", read(dir, "logits.npy", arena), toArray(logits), 0f, LOGITS_TOL);
                 compare(where + " cls", read(dir, "cls.npy", arena), s.classFeatures(x.toFloatArray(), b, h, w), 1f, STAGE_TOL);
             }

@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.model.OutputKind;
+import org.vim4j.kernel.Stage;
+import org.vim4j.BackendKind;
+import org.vim4j.OutputKind;
 import org.vim4j.model.StageObserver;
 import org.vim4j.model.VimConfig;
 

@@ -7,7 +7,7 @@ import org.vim4j.bench.deit.AttentionKind;
 import org.vim4j.bench.deit.DeitConfig;
 import org.vim4j.bench.deit.DeitModel;
 import org.vim4j.bench.deit.DeitSession;
-import org.vim4j.kernel.BackendKind;
+import org.vim4j.BackendKind;
 
 /** The DeiT baseline (random weights) at one resolution, with full or tiled attention. */
 final class DeitWorkload implements Workload {

@@ -22,7 +22,7 @@ import org.vim4j.bench.jmh.GemmBench;
 import org.vim4j.bench.jmh.MixerBench;
 import org.vim4j.bench.jmh.RmsNormBench;
 import org.vim4j.bench.jmh.ScanBench;
-import org.vim4j.kernel.Backends;
+import org.vim4j.backend.Backends;
 
 /**
  * The JMH kernel suite, then one table: time per call, achieved GFLOP/s (compute kernels) or GB/s (memory-bound ones),
@@ -64,7 +64,7 @@ final class KernelsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<String> available = backends.stream().map(String::trim)
-                .filter(b -> Backends.isAvailable(org.vim4j.kernel.BackendKind.valueOf(b.toUpperCase(Locale.ROOT)))).toList();
+                .filter(b -> Backends.isAvailable(org.vim4j.BackendKind.valueOf(b.toUpperCase(Locale.ROOT)))).toList();
         // The compute kernels run on 1 and on all requested threads; the tiny memory-bound ones (a few microseconds,
         // where a second thread only adds dispatch cost) on 1 thread.
         List<RunResult> results = new ArrayList<>();

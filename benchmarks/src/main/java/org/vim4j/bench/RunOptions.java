@@ -9,7 +9,7 @@ import java.util.Locale;
 
 import picocli.CommandLine.Option;
 
-import org.vim4j.kernel.BackendKind;
+import org.vim4j.BackendKind;
 
 /** Options shared by the timing commands: backend, threads, warm-up and how long to measure. */
 final class RunOptions {
@@ -36,7 +36,7 @@ final class RunOptions {
 
     BackendKind backend() {
         if (backend.trim().equals("best")) {
-            return org.vim4j.kernel.Backends.isAvailable(BackendKind.NATIVE) ? BackendKind.NATIVE : BackendKind.VECTOR;
+            return org.vim4j.backend.Backends.isAvailable(BackendKind.NATIVE) ? BackendKind.NATIVE : BackendKind.VECTOR;
         }
         return BackendKind.valueOf(backend.trim().toUpperCase(Locale.ROOT));
     }

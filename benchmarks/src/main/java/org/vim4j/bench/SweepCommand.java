@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 
 import org.vim4j.bench.deit.AttentionKind;
 import org.vim4j.bench.deit.DeitConfig;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.kernel.Backends;
+import org.vim4j.BackendKind;
+import org.vim4j.backend.Backends;
 import org.vim4j.model.VimConfig;
 
 /**

@@ -9,8 +9,8 @@ import java.util.SplittableRandom;
 import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.model.OutputKind;
+import org.vim4j.BackendKind;
+import org.vim4j.OutputKind;
 import org.vim4j.model.VimConfig;
 
 /** Vim through the public API ({@code VimSession.run} on caller-owned segments, the allocation-free path). */

@@ -1,7 +1,7 @@
 package org.vim4j.bench;
 
 import org.vim4j.bench.deit.AttentionKind;
-import org.vim4j.kernel.BackendKind;
+import org.vim4j.BackendKind;
 
 /** Builds a workload from its command-line names: {@code vim-tiny|vim-small|vim-base|deit-tiny|deit-small}. */
 final class Workloads {

@@ -1,16 +1,17 @@
-package org.vim4j.kernel;
+package org.vim4j.backend;
 
 import java.lang.System.Logger.Level;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 
+import org.vim4j.BackendKind;
 import org.vim4j.VimException;
-import org.vim4j.kernel.cuda.CudaKernels;
-import org.vim4j.kernel.cuda.CudaLibrary;
-import org.vim4j.kernel.nativ.NativeKernels;
-import org.vim4j.kernel.nativ.NativeLibrary;
-import org.vim4j.kernel.scalar.ScalarKernels;
+import org.vim4j.backend.cuda.CudaLibrary;
+import org.vim4j.backend.ffm.NativeLibrary;
+import org.vim4j.backend.scalar.ScalarKernels;
+import org.vim4j.backend.vector.VectorKernels;
+import org.vim4j.kernel.Kernels;
 
 /**
  * Chooses the backend once per JVM and says so in one log line.
@@ -26,6 +27,10 @@ import org.vim4j.kernel.scalar.ScalarKernels;
 public final class Backends {
     public static final String BACKEND_PROPERTY = "vim4j.backend";
     public static final String THREADS_PROPERTY = "vim4j.threads";
+    /** The slowest backend {@code auto} may end on; below it, loading fails with the reasons instead of running slowly. */
+    public static final String MINIMUM_PROPERTY = "vim4j.backend.minimum";
+    /** GEMM precision of the CUDA backend: fp32 (default) or tf32. */
+    public static final String CUDA_PRECISION_PROPERTY = "vim4j.cuda.precision";
 
     private static final System.Logger LOG = System.getLogger("org.vim4j");
     private static volatile BackendKind selected;
@@ -91,22 +96,59 @@ public final class Backends {
                 throw new VimException("backend '" + chosen.id() + "' was requested but is unavailable: " + why.get(chosen));
             }
         }
-        LOG.log(Level.INFO, describe(chosen, n, why));
+        BackendKind minimum = minimum();
+        if (chosen.ordinal() < minimum.ordinal()) {
+            throw new VimException("backend '" + chosen.id() + "' is below -D" + MINIMUM_PROPERTY + "=" + minimum.id() + ": "
+                    + reasons(chosen, why) + fixes(chosen, why));
+        }
+        if (n.equals("auto") && chosen.ordinal() < BackendKind.VECTOR.ordinal()) {
+            // The scalar reference is ~60x slower than the vector backend: never let anyone run it without knowing.
+            LOG.log(Level.WARNING, describe(chosen, n, why) + fixes(chosen, why));
+        } else {
+            LOG.log(Level.INFO, describe(chosen, n, why));
+        }
         return chosen;
+    }
+
+    private static BackendKind minimum() {
+        String m = System.getProperty(MINIMUM_PROPERTY, "scalar").trim().toUpperCase(Locale.ROOT);
+        try {
+            return BackendKind.valueOf(m);
+        } catch (IllegalArgumentException e) {
+            throw new VimException("-D" + MINIMUM_PROPERTY + "=" + System.getProperty(MINIMUM_PROPERTY)
+                    + ": expected scalar, vector, native or cuda");
+        }
+    }
+
+    private static String reasons(BackendKind chosen, Map<BackendKind, String> why) {
+        StringBuilder sb = new StringBuilder();
+        for (BackendKind k : BackendKind.values()) {
+            if (k.ordinal() > chosen.ordinal() && why.containsKey(k)) {
+                sb.append(sb.isEmpty() ? "" : "; ").append(k.id()).append(" unavailable: ").append(why.get(k));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The exact steps that would give a faster backend than {@code chosen}. */
+    private static String fixes(BackendKind chosen, Map<BackendKind, String> why) {
+        StringBuilder sb = new StringBuilder();
+        if (chosen.ordinal() < BackendKind.VECTOR.ordinal() && why.containsKey(BackendKind.VECTOR)) {
+            sb.append(" To run the Vector API backend, start java with --add-modules jdk.incubator.vector.");
+        }
+        if (chosen.ordinal() < BackendKind.NATIVE.ordinal() && why.containsKey(BackendKind.NATIVE)) {
+            sb.append(" For the native backend (").append(why.get(BackendKind.NATIVE)).append("): put the vim4j-native jar on ")
+                    .append("the class path, make its cache directory writable (-D").append(NativeLibrary.CACHE_DIR_PROPERTY)
+                    .append("=DIR) or point -D").append(NativeLibrary.DIR_PROPERTY)
+                    .append(" at a directory holding libvim4j.so, and start java with --enable-native-access=ALL-UNNAMED.");
+        }
+        return sb.toString();
     }
 
     static String describe(BackendKind chosen, String requested, Map<BackendKind, String> why) {
         StringBuilder sb = new StringBuilder("vim4j backend ").append(chosen.id())
-                .append(" (").append(requested.equals("auto") ? "auto" : "forced");
-        if (chosen == BackendKind.VECTOR) {
-            sb.append(", ").append(org.vim4j.kernel.vector.VectorKernels.vectorBits()).append("-bit vectors");
-        } else if (chosen == BackendKind.NATIVE) {
-            sb.append(", ").append(NativeLibrary.status().isa()).append(" ISA");
-        } else if (chosen == BackendKind.CUDA) {
-            sb.append(", ").append(CudaLibrary.status().device()).append(", ")
-                    .append(System.getProperty(CudaKernels.PRECISION_PROPERTY, "fp32")).append(" GEMMs");
-        }
-        sb.append(", ").append(chosen == BackendKind.SCALAR ? 1 : defaultThreads()).append(" threads)");
+                .append(" (").append(requested.equals("auto") ? "auto" : "forced")
+                .append(", ").append(detail(chosen)).append(", ").append(chosen == BackendKind.SCALAR ? 1 : defaultThreads()).append(" threads)");
         for (BackendKind k : BackendKind.values()) {
             if (k.ordinal() > chosen.ordinal()) {
                 sb.append("; skipped ").append(k.id()).append(": ")
@@ -116,34 +158,47 @@ public final class Backends {
         return sb.toString();
     }
 
+    /**
+     * What distinguishes a backend's kernels on this machine: the vector width, the native ISA tier, or the GPU and its
+     * GEMM precision (for logs, {@code vim4j info} and benchmarks).
+     */
+    public static String detail(BackendKind kind) {
+        return switch (kind) {
+            case SCALAR -> "scalar reference";
+            case VECTOR -> VectorKernels.vectorBits() + "-bit vectors";
+            case NATIVE -> NativeLibrary.status().isa() + " ISA";
+            case CUDA -> CudaLibrary.status().device() + ", " + System.getProperty(CUDA_PRECISION_PROPERTY, "fp32") + " GEMMs";
+        };
+    }
+
     /** Threads per model unless options say otherwise: {@code -Dvim4j.threads}, else all processors. */
     public static int defaultThreads() {
         String p = System.getProperty(THREADS_PROPERTY);
         if (p != null) {
             try {
                 int t = Integer.parseInt(p.trim());
-                if (t >= 1) {
+                if (t >= 1 && t <= 4 * Runtime.getRuntime().availableProcessors()) {
                     return t;
                 }
             } catch (NumberFormatException ignored) {
                 // fall through to the error below
             }
-            throw new VimException("-D" + THREADS_PROPERTY + "=" + p + ": expected a positive integer");
+            throw new VimException("-D" + THREADS_PROPERTY + "=" + p + ": expected a whole number from 1 to "
+                    + 4 * Runtime.getRuntime().availableProcessors() + " (4 x the processors here)");
         }
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /** Kernels of {@code kind} running on {@code threads}. */
-    public static Kernels create(BackendKind kind, KernelThreads threads) {
+    /** A new kernels instance of {@code kind} for one model, with its own runtime of {@code threads} threads. */
+    public static Kernels create(BackendKind kind, int threads) {
         String why = unavailable().get(kind);
         if (why != null) {
             throw new VimException("backend '" + kind.id() + "' is unavailable: " + why);
         }
         return switch (kind) {
             case SCALAR -> new ScalarKernels();
-            case VECTOR -> new org.vim4j.kernel.vector.VectorKernels(threads);
-            case NATIVE -> new NativeKernels(threads);
-            case CUDA -> new CudaKernels(threads);
+            case VECTOR -> new VectorKernels(threads);
+            case NATIVE, CUDA -> throw new VimException("backend '" + kind.id() + "' is being ported to the new kernel contract");
         };
     }
 }

@@ -5,6 +5,8 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 import org.vim4j.VimException;
+import org.vim4j.io.safetensors.SafetensorsReader;
+import org.vim4j.io.torch.PthReader;
 
 /**
  * The one entry point for weight files: looks at the first bytes and hands the file to

@@ -13,11 +13,14 @@ import java.nio.file.StandardOpenOption;
 
 import org.vim4j.VimException;
 
-/** Opening and memory-mapping input files, with errors that name the path. */
-final class MappedFiles {
-    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+/**
+ * Opening and memory-mapping input files, with errors that name the path, and the little-endian field
+ * accessors every format reader shares. Public for the format packages ({@code org.vim4j.io.*}); not an API.
+ */
+public final class MappedFiles {
+    public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private MappedFiles() {
     }
@@ -26,7 +29,7 @@ final class MappedFiles {
      * Maps the whole file read-only into {@code arena}: the mapping lives until the arena closes,
      * so tensors can be zero-copy slices of it. Pages are only read when touched.
      */
-    static MemorySegment map(Path path, Arena arena) {
+    public static MemorySegment map(Path path, Arena arena) {
         requireRegularFile(path);
         // Storages are raw little-endian bytes read through native-order layouts.
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
@@ -41,7 +44,7 @@ final class MappedFiles {
         }
     }
 
-    static void requireRegularFile(Path path) {
+    public static void requireRegularFile(Path path) {
         if (!Files.exists(path)) {
             throw new VimException("file not found: " + path);
         }
@@ -60,16 +63,16 @@ final class MappedFiles {
         }
     }
 
-    static int u16(MemorySegment s, long offset) {
+    public static int u16(MemorySegment s, long offset) {
         return Short.toUnsignedInt(s.get(U16, offset));
     }
 
-    static long u32(MemorySegment s, long offset) {
+    public static long u32(MemorySegment s, long offset) {
         return Integer.toUnsignedLong(s.get(I32, offset));
     }
 
     /** Hex dump of up to 16 bytes, for "what did the file start with" messages. */
-    static String hex(byte[] bytes) {
+    public static String hex(byte[] bytes) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < Math.min(bytes.length, 16); i++) {
             if (i > 0) {

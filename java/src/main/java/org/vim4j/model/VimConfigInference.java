@@ -33,30 +33,68 @@ public final class VimConfigInference {
         Tensor conv = require(sd, "layers.0.mixer.conv1d.weight", 3);
         Tensor head = require(sd, "head.weight", 2);
 
-        int d = dim(patchW, 0), channels = dim(patchW, 1), patch = dim(patchW, 2);
-        if (dim(patchW, 3) != patch) {
+        // Every size is checked against a sane maximum before anything is derived from it: no division by zero, no int
+        // overflow, and no plan sized by a hostile shape.
+        int d = ConfigLimits.check(src, "embed_dim (patch_embed.proj.weight dim 0)", patchW.dim(0), ConfigLimits.MAX_EMBED_DIM);
+        int channels = ConfigLimits.check(src, "channels (patch_embed.proj.weight dim 1)", patchW.dim(1),
+                ConfigLimits.MAX_CHANNELS);
+        int patch = ConfigLimits.check(src, "patch (patch_embed.proj.weight dim 2)", patchW.dim(2), ConfigLimits.MAX_PATCH);
+        if (patchW.dim(3) != patch) {
             throw new VimException(src + ": patch_embed.proj.weight " + java.util.Arrays.toString(patchW.shape())
                     + " has a non-square kernel; vim4j supports square patches");
         }
-        int depth = 0;
+        int depth = depth(sd, src);
+        long inner2 = inProj.dim(0);
+        if (inner2 % 2 != 0 || inner2 / 2 % d != 0) {
+            throw new VimException(src + ": in_proj has " + inner2 + " outputs; expected 2 x d_inner, a multiple of embed_dim " + d);
+        }
+        int expand = ConfigLimits.check(src, "expand (in_proj outputs / 2 / embed_dim)", inner2 / 2 / d, ConfigLimits.MAX_EXPAND);
+        if (pos.dim(0) != 1 || pos.dim(2) != d) {
+            throw new VimException(src + ": pos_embed has shape " + java.util.Arrays.toString(pos.shape()) + "; expected [1, tokens, "
+                    + d + "]");
+        }
+        long tokens = pos.dim(1);
+        long g = tokens < 2 ? 0 : Math.round(Math.sqrt((double) (tokens - 1)));
+        if (g < 1 || g > ConfigLimits.MAX_GRID || g * g != tokens - 1) {
+            throw new VimException(src + ": pos_embed has " + tokens + " positions; expected a square patch grid (at most "
+                    + ConfigLimits.MAX_GRID + " per side) plus one class token");
+        }
+        int states = ConfigLimits.check(src, "d_state (A_log dim 1)", aLog.dim(1), ConfigLimits.MAX_STATES);
+        int dConv = ConfigLimits.check(src, "d_conv (conv1d kernel)", conv.dim(2), ConfigLimits.MAX_CONV);
+        int rank = ConfigLimits.check(src, "dt_rank (dt_proj dim 1)", dtProj.dim(1), d);
+        int classes = ConfigLimits.check(src, "classes (head dim 0)", head.dim(0), ConfigLimits.MAX_CLASSES);
+        int[] imgStride = resolveImageAndStride(sd.metadata(), imgSizeHint, strideHint, patch, (int) g, src);
+        return new VimConfig(imgStride[0], patch, imgStride[1], channels, d, depth, states, dConv, expand, rank, classes, 1e-5f);
+    }
+
+    /**
+     * The number of blocks: the layer indices of {@code layers.<i>.norm.weight} must be exactly 0..depth-1. An index is
+     * never trusted as a size: a single {@code layers.9999999.norm.weight} is a checkpoint with a gap, not ten million
+     * layers to plan.
+     */
+    private static int depth(StateDict sd, String src) {
+        java.util.BitSet seen = new java.util.BitSet();
+        int count = 0;
         for (String name : sd.names()) {
             Matcher m = LAYER.matcher(name);
             if (m.matches()) {
-                depth = Math.max(depth, Integer.parseInt(m.group(1)) + 1);
+                String digits = m.group(1);
+                if (digits.length() > 6 || Integer.parseInt(digits) >= ConfigLimits.MAX_DEPTH) {
+                    throw new VimException(src + ": tensor '" + name + "' names layer " + digits + "; at most "
+                            + ConfigLimits.MAX_DEPTH + " layers are supported");
+                }
+                int i = Integer.parseInt(digits);
+                if (!seen.get(i)) {
+                    seen.set(i);
+                    count++;
+                }
             }
         }
-        int e = dim(inProj, 0) / 2;
-        if (e % d != 0) {
-            throw new VimException(src + ": in_proj gives d_inner " + e + ", not a multiple of embed_dim " + d);
+        if (count == 0 || seen.nextClearBit(0) != count) {
+            throw new VimException(src + ": the layers present are " + seen + "; expected layers 0.." + (count - 1)
+                    + " without gaps (layers.<i>.norm.weight)");
         }
-        int tokens = dim(pos, 1);
-        int g = (int) Math.round(Math.sqrt(tokens - 1));
-        if (g * g != tokens - 1) {
-            throw new VimException(src + ": pos_embed has " + tokens + " positions; expected a square patch grid plus one class token");
-        }
-        int[] imgStride = resolveImageAndStride(sd.metadata(), imgSizeHint, strideHint, patch, g, src);
-        return new VimConfig(imgStride[0], patch, imgStride[1], channels, d, depth, dim(aLog, 1), dim(conv, 2),
-                e / d, dim(dtProj, 1), dim(head, 0), 1e-5f);
+        return count;
     }
 
     static int[] resolveImageAndStride(Map<String, String> meta, Integer imgHint, Integer strideHint, int patch, int g,
@@ -109,11 +147,12 @@ public final class VimConfigInference {
         if (v == null) {
             return null;
         }
-        try {
-            return Integer.valueOf(v.trim());
-        } catch (NumberFormatException ex) {
-            throw new VimException(src + ": metadata " + key + "='" + v + "' is not an integer");
+        String t = v.trim();
+        if (t.isEmpty() || t.length() > 6 || !t.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+            throw new VimException(src + ": metadata " + key + " is not a whole number from 1 to " + ConfigLimits.MAX_IMAGE
+                    + " (" + (v.length() > 40 ? v.length() + " characters" : "'" + v + "'") + ")");
         }
+        return ConfigLimits.check(src, "metadata " + key, Long.parseLong(t), ConfigLimits.MAX_IMAGE);
     }
 
     private static Tensor require(StateDict sd, String name, int rank) {
@@ -125,7 +164,4 @@ public final class VimConfigInference {
         return t;
     }
 
-    private static int dim(Tensor t, int i) {
-        return Math.toIntExact(t.dim(i));
-    }
 }

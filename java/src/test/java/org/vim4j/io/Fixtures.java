@@ -15,13 +15,15 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
+import org.vim4j.io.json.Json;
+
 /** Test support: fixture paths, expected-value files, and builders for hand-made zips. */
-final class Fixtures {
+public final class Fixtures {
     private Fixtures() {
     }
 
     /** A file under src/test/resources/io/ (written by tools/make_io_fixtures.py). */
-    static Path path(String relative) {
+    public static Path path(String relative) {
         URL url = Fixtures.class.getResource("/io/" + relative);
         if (url == null) {
             throw new IllegalStateException("missing fixture io/" + relative + " (run tools/make_io_fixtures.py)");
@@ -35,7 +37,7 @@ final class Fixtures {
 
     /** The parsed {@code <name>.expected.json} next to a fixture. */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> expected(String relative) {
+    public static Map<String, Object> expected(String relative) {
         try {
             return (Map<String, Object>) Json.parse(Files.readString(path(relative)), relative);
         } catch (IOException e) {
@@ -43,7 +45,7 @@ final class Fixtures {
         }
     }
 
-    static long[] longs(Object jsonList) {
+    public static long[] longs(Object jsonList) {
         List<?> l = (List<?>) jsonList;
         long[] r = new long[l.size()];
         for (int i = 0; i < r.length; i++) {
@@ -52,7 +54,7 @@ final class Fixtures {
         return r;
     }
 
-    static float[] floats(Object jsonList) {
+    public static float[] floats(Object jsonList) {
         List<?> l = (List<?>) jsonList;
         float[] r = new float[l.size()];
         for (int i = 0; i < r.length; i++) {
@@ -62,7 +64,7 @@ final class Fixtures {
     }
 
     /** A zip with the given entries, all STORED, in order (java.util.zip needs sizes and CRC up front for that). */
-    static byte[] zip(Map<String, byte[]> entries) {
+    public static byte[] zip(Map<String, byte[]> entries) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream out = new ZipOutputStream(bytes)) {
             for (Map.Entry<String, byte[]> e : entries.entrySet()) {
@@ -84,7 +86,7 @@ final class Fixtures {
     }
 
     /** A zip laid out like torch.save's: {@code prefix/data.pkl}, {@code prefix/data/<key>}, {@code prefix/version}. */
-    static byte[] torchZip(String prefix, byte[] pickle, Map<String, byte[]> storages) {
+    public static byte[] torchZip(String prefix, byte[] pickle, Map<String, byte[]> storages) {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put(prefix + "/data.pkl", pickle);
         storages.forEach((k, v) -> entries.put(prefix + "/data/" + k, v));
@@ -93,7 +95,7 @@ final class Fixtures {
     }
 
     /** All entries of a fixture zip, read with java.util.zip (to re-package them with a change). */
-    static Map<String, byte[]> entries(Path zip) {
+    public static Map<String, byte[]> entries(Path zip) {
         Map<String, byte[]> out = new LinkedHashMap<>();
         try (ZipFile z = new ZipFile(zip.toFile())) {
             for (ZipEntry e : z.stream().toList()) {
@@ -105,7 +107,7 @@ final class Fixtures {
         return out;
     }
 
-    static Path write(Path dir, String name, byte[] content) {
+    public static Path write(Path dir, String name, byte[] content) {
         try {
             return Files.write(dir.resolve(name), content);
         } catch (IOException e) {
@@ -114,7 +116,7 @@ final class Fixtures {
     }
 
     /** float32 values as little-endian bytes. */
-    static byte[] f32(float... values) {
+    public static byte[] f32(float... values) {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (float v : values) {
             b.putFloat(v);

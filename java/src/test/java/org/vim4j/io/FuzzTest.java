@@ -16,6 +16,9 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vim4j.VimException;
+import org.vim4j.io.npy.Npy;
+import org.vim4j.io.safetensors.SafetensorsReader;
+import org.vim4j.io.torch.PthReader;
 
 /**
  * Seeded random corruption of real fixtures. Every input must either load or fail with a

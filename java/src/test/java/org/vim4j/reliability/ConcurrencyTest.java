@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
-import org.vim4j.kernel.BackendKind;
+import org.vim4j.BackendKind;
 import org.vim4j.model.VimConfig;
 
 /**

@@ -3,8 +3,8 @@ package org.vim4j.reliability;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.kernel.Backends;
+import org.vim4j.BackendKind;
+import org.vim4j.backend.Backends;
 
 /** The CPU backends this JVM can run, for tests that must hold on each; why one is missing goes to stderr. */
 final class CpuBackends {

@@ -6,8 +6,8 @@ import org.vim4j.VimException;
 import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.kernel.nativ.NativeLibrary;
+import org.vim4j.BackendKind;
+import org.vim4j.backend.ffm.NativeLibrary;
 
 /**
  * Run by {@link NativeFallbackTest} in a child JVM (backend selection and the native library's ISA tier are

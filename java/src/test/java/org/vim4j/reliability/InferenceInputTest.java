@@ -19,8 +19,8 @@ import org.vim4j.VimException;
 import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.model.OutputKind;
+import org.vim4j.BackendKind;
+import org.vim4j.OutputKind;
 
 /**
  * Bad arguments at inference, on the embedded model (1 channel, 28x28, patch 4, stride 4): each is a

@@ -18,14 +18,15 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.vim4j.kernel.Stage;
 import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
 import org.vim4j.io.CheckpointReader;
-import org.vim4j.io.Npy;
 import org.vim4j.io.StateDict;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.model.OutputKind;
+import org.vim4j.io.npy.Npy;
+import org.vim4j.BackendKind;
+import org.vim4j.OutputKind;
 import org.vim4j.model.StageObserver;
 import org.vim4j.tensor.Tensor;
 
@@ -114,7 +115,7 @@ class LifecycleTest {
             VimSession s = m.newSession();
             CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
             StageObserver gate = (stage, layer, data, rows, cols) -> {
-                if (stage == StageObserver.Stage.EMBED) {
+                if (stage == Stage.EMBED) {
                     entered.countDown();
                     try {
                         release.await(10, TimeUnit.SECONDS);

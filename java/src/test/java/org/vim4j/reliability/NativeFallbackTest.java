@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vim4j.kernel.nativ.NativeLibrary;
+import org.vim4j.backend.ffm.NativeLibrary;
 
 /**
  * Native faults end to end, each in a fresh JVM running {@link FallbackProbe}: the library skipped, missing from

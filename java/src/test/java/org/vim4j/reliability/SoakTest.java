@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
-import org.vim4j.kernel.BackendKind;
+import org.vim4j.BackendKind;
 
 /**
  * Soak: inference for a fixed wall-clock time, cycling through every CPU backend, with the lifecycle churn a

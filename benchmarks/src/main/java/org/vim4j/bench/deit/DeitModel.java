@@ -3,9 +3,9 @@ package org.vim4j.bench.deit;
 import java.lang.foreign.Arena;
 
 import org.vim4j.io.StateDict;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.kernel.Backends;
-import org.vim4j.kernel.KernelThreads;
+import org.vim4j.BackendKind;
+import org.vim4j.backend.Backends;
+import org.vim4j.backend.vector.KernelThreads;
 import org.vim4j.kernel.Kernels;
 
 /**
@@ -15,6 +15,8 @@ import org.vim4j.kernel.Kernels;
  */
 public final class DeitModel implements AutoCloseable {
     final DeitConfig config;
+    final BackendKind backend;
+    /** Runs the DeiT-only ops (LayerNorm, GELU, attention), which are not part of Vim's kernel contract. */
     final KernelThreads threads;
     final Kernels kernels;
     final DeitWeights weights;
@@ -26,9 +28,11 @@ public final class DeitModel implements AutoCloseable {
     /** Places {@code sd} for {@code backend}; the caller keeps owning {@code sd} and must close it after this model. */
     public DeitModel(StateDict sd, DeitConfig config, BackendKind backend, int threadCount) {
         this.config = config;
-        this.threads = new KernelThreads(backend == BackendKind.SCALAR ? 1 : threadCount);
+        int t = backend == BackendKind.SCALAR ? 1 : threadCount;
+        this.backend = backend;
+        this.threads = new KernelThreads(t);
         try {
-            this.kernels = Backends.create(backend, threads);
+            this.kernels = Backends.create(backend, t);
             this.weights = DeitWeights.place(sd, config, kernels, arena);
         } catch (RuntimeException e) {
             threads.close();
@@ -60,7 +64,7 @@ public final class DeitModel implements AutoCloseable {
     }
 
     public BackendKind backend() {
-        return kernels.kind();
+        return backend;
     }
 
     /** Off-heap bytes of the fp32 parameters (counted the same way for Vim and every backend; packed copies not included). */
@@ -81,6 +85,7 @@ public final class DeitModel implements AutoCloseable {
     public void close() {
         threads.close();
         arena.close();
+        kernels.close();
         if (owned != null) {
             owned.close();
         }

@@ -5,7 +5,8 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import java.lang.foreign.MemorySegment;
 
 import org.vim4j.kernel.Kernels;
-import org.vim4j.kernel.ParallelTask;
+import org.vim4j.backend.vector.ParallelTask;
+import org.vim4j.kernel.PatchGrid;
 
 /**
  * One caller's DeiT forward: a workspace plus the reusable parallel-loop bodies, so a steady-state inference allocates
@@ -41,6 +42,7 @@ public final class DeitSession implements AutoCloseable {
         this.simd = model.simd;
         this.ws = new DeitWorkspace(c, kind, maxBatch, 4 * model.threads.size(), queryBlock, keyBlock);
         this.scale = (float) (1.0 / Math.sqrt(c.headDim()));
+        this.grid = new PatchGrid(c.channels(), c.imgSize(), c.imgSize(), c.patch(), c.patch());
     }
 
     public long workspaceBytes() {
@@ -56,6 +58,8 @@ public final class DeitSession implements AutoCloseable {
         return ws.logits;
     }
 
+    private final PatchGrid grid;
+
     /** Runs {@code batch} normalised NCHW images at the config's resolution from {@code input} (float offset inOff). */
     public void run(MemorySegment input, long inOff, int batch) {
         if (batch < 1 || batch > ws.maxBatch) {
@@ -64,10 +68,10 @@ public final class DeitSession implements AutoCloseable {
         this.batch = batch;
         DeitWeights w = model.weights;
         int d = c.dim(), l = c.tokens(), m = l - 1, rows = batch * l;
-        long imageFloats = (long) c.channels() * c.imgSize() * c.imgSize();
+        long imageFloats = grid.imageFloats();
         for (int b = 0; b < batch; b++) {
             long seq = (long) b * l * d;
-            k.im2col(input, inOff + b * imageFloats, c.channels(), c.imgSize(), c.imgSize(), c.patch(), c.patch(), ws.patches, 0);
+            k.im2col(input, inOff + b * imageFloats, grid, ws.patches, 0);
             k.linear(ws.patches, 0, c.patchInputs(), m, w.patchEmbed, ws.x, seq + d, d);
             k.copy(w.clsToken, 0, ws.x, seq, d);
             k.add(ws.x, seq, w.posEmbed, 0, (long) l * d);

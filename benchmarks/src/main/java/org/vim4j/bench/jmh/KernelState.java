@@ -14,13 +14,12 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.kernel.Backends;
-import org.vim4j.kernel.KernelThreads;
+import org.vim4j.BackendKind;
+import org.vim4j.backend.Backends;
 import org.vim4j.kernel.Kernels;
 
 /**
- * What every kernel benchmark needs: one backend's kernels on its own pool of {@code threads}, and an arena for
+ * What every kernel benchmark needs: one backend's kernels with their own runtime of {@code threads} threads, and an arena for
  * inputs filled with deterministic random values. Shapes are Vim-Tiny's at 224x224 (L = 197 tokens, D = 192,
  * E = 384, N = 16, R = 12).
  */
@@ -35,14 +34,12 @@ public abstract class KernelState {
     public int threads;
 
     protected Kernels kernels;
-    protected KernelThreads pool;
     protected Arena arena;
 
     @Setup(Level.Trial)
     public void setUpKernels() {
         BackendKind kind = BackendKind.valueOf(backend.toUpperCase(Locale.ROOT));
-        pool = new KernelThreads(kind == BackendKind.SCALAR ? 1 : threads);
-        kernels = Backends.create(kind, pool);
+        kernels = Backends.create(kind, kind == BackendKind.SCALAR ? 1 : threads);
         arena = Arena.ofShared();
         setUp();
     }
@@ -53,8 +50,8 @@ public abstract class KernelState {
     @TearDown(Level.Trial)
     public void tearDownKernels() {
         tearDown();
-        pool.close();
         arena.close();
+        kernels.close();
     }
 
     /** Frees what {@link #setUp()} made outside the arena. */

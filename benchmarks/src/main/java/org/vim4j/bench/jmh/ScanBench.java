@@ -8,6 +8,11 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 
+import org.vim4j.kernel.Rows;
+import org.vim4j.kernel.ScanInputs;
+import org.vim4j.kernel.ScanMode;
+import org.vim4j.kernel.ScanWeights;
+
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
@@ -19,29 +24,33 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class ScanBench extends KernelState {
     private static final int XDBL = R + 2 * N;
-    private MemorySegment u, delta, aT, bc, dSkip, deltaBias, z, out;
+    private ScanInputs in;
+    private ScanWeights weights;
+    private Rows out;
 
     @Override
     protected void setUp() {
-        u = random((long) L * E, 1, 1f, 0);
-        delta = random((long) L * E, 2, 0.5f, 0);
-        aT = random((long) N * E, 3, 0, 0);
+        MemorySegment u = random((long) L * E, 1, 1f, 0);
+        MemorySegment delta = random((long) L * E, 2, 0.5f, 0);
+        MemorySegment aT = random((long) N * E, 3, 0, 0);
         for (int n = 0; n < N; n++) {
             for (int e = 0; e < E; e++) {
                 aT.setAtIndex(JAVA_FLOAT, (long) n * E + e, -(n + 1)); // A = -exp(A_log) with S4D-real init
             }
         }
-        bc = random((long) L * XDBL, 4, 1f, 0);
-        dSkip = random(E, 5, 0.1f, 1f);
-        deltaBias = random(E, 6, 1f, -3f);
-        z = random((long) L * 2 * E, 7, 1f, 0);
-        out = random((long) L * E, 8, 0f, 0);
+        MemorySegment bc = random((long) L * XDBL, 4, 1f, 0);
+        MemorySegment dSkip = random(E, 5, 0.1f, 1f);
+        MemorySegment deltaBias = random(E, 6, 1f, -3f);
+        MemorySegment z = random((long) L * 2 * E, 7, 1f, 0);
+        out = Rows.of(random((long) L * E, 8, 0f, 0), E);
+        in = new ScanInputs(Rows.of(u, E), Rows.of(delta, E), new Rows(bc, R, XDBL), new Rows(bc, R + N, XDBL),
+                new Rows(z, E, 2 * E));
+        weights = new ScanWeights(aT, dSkip, deltaBias, E, N);
     }
 
     @Benchmark
     public void selectiveScan() {
-        kernels.selectiveScan(u, 0, E, delta, 0, E, aT, bc, R, R + N, XDBL, dSkip, deltaBias, z, E, 2 * E, out, 0, E, 1, L, E, N,
-                false, 0.5f, false);
+        kernels.selectiveScan(in, weights, out, 1, L, ScanMode.FORWARD_HALF);
     }
 
     public static double stateUpdates() {

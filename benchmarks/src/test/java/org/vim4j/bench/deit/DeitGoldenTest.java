@@ -14,10 +14,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import org.vim4j.io.SafetensorsReader;
 import org.vim4j.io.StateDict;
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.kernel.Backends;
+import org.vim4j.io.safetensors.SafetensorsReader;
+import org.vim4j.BackendKind;
+import org.vim4j.backend.Backends;
 import org.vim4j.tensor.Tensor;
 
 /**

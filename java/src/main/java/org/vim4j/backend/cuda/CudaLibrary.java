@@ -1,4 +1,4 @@
-package org.vim4j.kernel.cuda;
+package org.vim4j.backend.cuda;
 
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.vim4j.bindings.vim4j_cuda_h;
-import org.vim4j.kernel.nativ.NativeLibrary;
+import org.vim4j.backend.ffm.NativeLibrary;
 
 /**
  * Finds and loads {@code libvim4j_cuda.so} once per JVM, checks its ABI and that a usable GPU is present, and says
@@ -93,6 +93,10 @@ public final class CudaLibrary {
             }
             where = file.toString();
         } else {
+            String noDriver = noDriver();
+            if (noDriver != null) {
+                return Status.unavailable(noDriver);
+            }
             String bundled;
             Path file = null;
             try {
@@ -135,6 +139,30 @@ public final class CudaLibrary {
         } catch (Throwable e) {
             return Status.unavailable(where + ": vim4j_cuda_init failed: " + e);
         }
+    }
+
+    /**
+     * Why there can be no GPU here, decided without loading anything (so CPU-only machines never load native code for
+     * CUDA and never see native-access warnings for it): no NVIDIA kernel driver and no {@code libcuda.so.1} in the
+     * places drivers install it. Null when a driver may be present.
+     */
+    static String noDriver() {
+        if (Files.exists(Path.of("/proc/driver/nvidia/version"))) {
+            return null;
+        }
+        java.util.List<String> dirs = new java.util.ArrayList<>(java.util.List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64",
+                "/usr/lib", "/usr/lib/wsl/lib", "/usr/local/nvidia/lib64", "/usr/local/cuda/compat", "/usr/local/cuda/lib64"));
+        String ld = System.getenv("LD_LIBRARY_PATH");
+        if (ld != null) {
+            dirs.addAll(java.util.Arrays.asList(ld.split(":")));
+        }
+        for (String d : dirs) {
+            if (!d.isBlank() && Files.exists(Path.of(d, "libcuda.so.1"))) {
+                return null;
+            }
+        }
+        return "no CUDA device: no NVIDIA driver here (no /proc/driver/nvidia/version, no libcuda.so.1), so "
+                + LIBRARY_FILE + " was not loaded";
     }
 
     @SuppressWarnings("restricted") // loading native code is this class's purpose; callers enable native access

@@ -1,4 +1,4 @@
-package org.vim4j.kernel.cuda;
+package org.vim4j.backend.cuda;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

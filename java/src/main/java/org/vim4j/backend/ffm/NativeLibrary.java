@@ -1,4 +1,4 @@
-package org.vim4j.kernel.nativ;
+package org.vim4j.backend.ffm;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,30 +1,40 @@
-package org.vim4j.kernel.scalar;
+package org.vim4j.backend.scalar;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-import org.vim4j.kernel.BackendKind;
+import org.vim4j.kernel.ConvWeights;
 import org.vim4j.kernel.Kernels;
 import org.vim4j.kernel.LinearWeight;
+import org.vim4j.kernel.PatchGrid;
+import org.vim4j.kernel.Rows;
+import org.vim4j.kernel.ScanInputs;
+import org.vim4j.kernel.ScanMode;
+import org.vim4j.kernel.ScanWeights;
 import org.vim4j.tensor.Tensor;
 
 /**
- * The reference backend: plain loops written to read like vim-spec.md, single-threaded, with
+ * The reference backend: plain loops written to read like docs/vim-spec.md, single-threaded, with
  * {@link Math#exp} and double-free fp32 arithmetic. It is the oracle of the conformance suite, so it
  * favours obviousness over speed.
  */
 public final class ScalarKernels implements Kernels {
 
     @Override
-    public BackendKind kind() {
-        return BackendKind.SCALAR;
+    public int threads() {
+        return 1;
     }
 
     @Override
-    public int threads() {
-        return 1;
+    public MemorySegment allocate(Arena arena, long floats) {
+        return arena.allocate(Math.multiplyExact(Math.max(floats, 1), 4L), 64);
+    }
+
+    @Override
+    public MemorySegment place(MemorySegment host, long floats, Arena arena) {
+        return host;
     }
 
     /** PyTorch's layout, unchanged: W (N, K) row-major, bias (N) or none. */
@@ -59,84 +69,81 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void addRmsNorm(MemorySegment residual, long rOff, MemorySegment hidden, long hOff, MemorySegment weight,
-            MemorySegment out, long oOff, int rows, int dim, float eps) {
+    public void addRmsNorm(MemorySegment residual, MemorySegment hidden, MemorySegment weight, MemorySegment out, int rows,
+            int dim, float eps) {
         for (int r = 0; r < rows; r++) {
             long row = (long) r * dim;
             float sumSq = 0f;
             for (int i = 0; i < dim; i++) {
-                float v = get(residual, rOff + row + i);
+                float v = get(residual, row + i);
                 if (hidden != null) {
-                    v += get(hidden, hOff + row + i);
-                    set(residual, rOff + row + i, v);
+                    v += get(hidden, row + i);
+                    set(residual, row + i, v);
                 }
                 sumSq += v * v;
             }
             float inv = (float) (1.0 / Math.sqrt(sumSq / dim + eps));
             for (int i = 0; i < dim; i++) {
-                set(out, oOff + row + i, get(residual, rOff + row + i) * inv * get(weight, i));
+                set(out, row + i, get(residual, row + i) * inv * get(weight, i));
             }
         }
     }
 
     @Override
-    public void convSilu(MemorySegment x, long xOff, int ldx, MemorySegment w, MemorySegment bias, MemorySegment out,
-            long oOff, int ldo, int batch, int len, int channels, int kernel, boolean reverse) {
+    public void convSilu(Rows x, ConvWeights w, Rows out, int batch, int len, boolean reverse) {
+        int channels = w.channels(), kernel = w.kernel();
         for (int b = 0; b < batch; b++) {
-            long xs = xOff + (long) b * len * ldx, os = oOff + (long) b * len * ldo;
+            long seq = (long) b * len;
             for (int t = 0; t < len; t++) {
                 for (int e = 0; e < channels; e++) {
-                    float acc = get(bias, e);
+                    float acc = get(w.bias(), e);
                     for (int k = 0; k < kernel; k++) {
                         // Tap k looks (kernel-1-k) steps back in scan order; in reverse order "back" is t + ...
                         int src = reverse ? t + (kernel - 1 - k) : t - (kernel - 1 - k);
                         if (src >= 0 && src < len) {
-                            acc += get(w, (long) e * kernel + k) * get(x, xs + (long) src * ldx + e);
+                            acc += get(w.weight(), (long) e * kernel + k) * get(x.data(), x.index(seq + src, e));
                         }
                     }
-                    set(out, os + (long) t * ldo + e, silu(acc));
+                    set(out.data(), out.index(seq + t, e), silu(acc));
                 }
             }
         }
     }
 
     @Override
-    public void selectiveScan(MemorySegment u, long uOff, int ldu, MemorySegment delta, long dOff, int ldd,
-            MemorySegment aT, MemorySegment bc, long bOff, long cOff, int ldbc, MemorySegment dSkip,
-            MemorySegment deltaBias, MemorySegment z, long zOff, int ldz, MemorySegment out, long oOff, int ldo,
-            int batch, int len, int channels, int states, boolean reverse, float outScale, boolean accumulate) {
+    public void selectiveScan(ScanInputs in, ScanWeights w, Rows out, int batch, int len, ScanMode mode) {
+        int channels = w.channels(), states = w.states();
         float[] h = new float[states];
         for (int b = 0; b < batch; b++) {
             long seq = (long) b * len;
             for (int e = 0; e < channels; e++) {
                 java.util.Arrays.fill(h, 0f);
                 for (int step = 0; step < len; step++) {
-                    long t = seq + (reverse ? len - 1 - step : step);
-                    float uu = get(u, uOff + t * ldu + e);
-                    float dt = softplus(get(delta, dOff + t * ldd + e) + get(deltaBias, e));
-                    float y = get(dSkip, e) * uu;
+                    long t = seq + (mode.reverse() ? len - 1 - step : step);
+                    float uu = get(in.u().data(), in.u().index(t, e));
+                    float dt = softplus(get(in.delta().data(), in.delta().index(t, e)) + get(w.deltaBias(), e));
+                    float y = get(w.dSkip(), e) * uu;
                     for (int n = 0; n < states; n++) {
-                        float dA = (float) Math.exp(dt * get(aT, (long) n * channels + e));
-                        h[n] = dA * h[n] + dt * get(bc, bOff + t * ldbc + n) * uu;
-                        y += get(bc, cOff + t * ldbc + n) * h[n];
+                        float dA = (float) Math.exp(dt * get(w.aT(), (long) n * channels + e));
+                        h[n] = dA * h[n] + dt * get(in.b().data(), in.b().index(t, n)) * uu;
+                        y += get(in.c().data(), in.c().index(t, n)) * h[n];
                     }
-                    float gated = outScale * y * silu(get(z, zOff + t * ldz + e));
-                    long o = oOff + t * ldo + e;
-                    set(out, o, accumulate ? get(out, o) + gated : gated);
+                    float gated = mode.outScale() * y * silu(get(in.z().data(), in.z().index(t, e)));
+                    long o = out.index(t, e);
+                    set(out.data(), o, mode.accumulate() ? get(out.data(), o) + gated : gated);
                 }
             }
         }
     }
 
     @Override
-    public void im2col(MemorySegment image, long iOff, int channels, int height, int width, int patch, int stride,
-            MemorySegment out, long oOff) {
-        int gh = (height - patch) / stride + 1, gw = (width - patch) / stride + 1;
-        long cols = (long) channels * patch * patch;
+    public void im2col(MemorySegment image, long iOff, PatchGrid g, MemorySegment out, long oOff) {
+        int gh = g.gh(), gw = g.gw(), patch = g.patch(), stride = g.stride(), height = g.height(), width = g.width();
+        long cols = g.patchInputs();
         for (int py = 0; py < gh; py++) {
             for (int px = 0; px < gw; px++) {
                 long row = oOff + ((long) py * gw + px) * cols;
-                for (int c = 0; c < channels; c++) {
+                for (int c = 0; c < g.channels(); c++) {
                     for (int ky = 0; ky < patch; ky++) {
                         for (int kx = 0; kx < patch; kx++) {
                             long src = iOff + ((long) c * height + py * stride + ky) * width + px * stride + kx;

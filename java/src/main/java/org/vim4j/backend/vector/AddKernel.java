@@ -1,16 +1,14 @@
-package org.vim4j.kernel.vector;
+package org.vim4j.backend.vector;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
-import static org.vim4j.kernel.vector.VectorLanes.F;
-import static org.vim4j.kernel.vector.VectorLanes.LANES;
-import static org.vim4j.kernel.vector.VectorLanes.ORDER;
+import static org.vim4j.backend.vector.VectorLanes.F;
+import static org.vim4j.backend.vector.VectorLanes.LANES;
+import static org.vim4j.backend.vector.VectorLanes.ORDER;
 
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
 
-import org.vim4j.kernel.KernelThreads;
-import org.vim4j.kernel.ParallelTask;
 
 /**
  * {@code dst += src}. Memory-bound, so it is split across threads only in chunks of at least

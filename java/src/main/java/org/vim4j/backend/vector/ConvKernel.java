@@ -1,16 +1,16 @@
-package org.vim4j.kernel.vector;
+package org.vim4j.backend.vector;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
-import static org.vim4j.kernel.vector.VectorLanes.F;
-import static org.vim4j.kernel.vector.VectorLanes.LANES;
-import static org.vim4j.kernel.vector.VectorLanes.ORDER;
+import static org.vim4j.backend.vector.VectorLanes.F;
+import static org.vim4j.backend.vector.VectorLanes.LANES;
+import static org.vim4j.backend.vector.VectorLanes.ORDER;
 
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
+import org.vim4j.kernel.ConvWeights;
+import org.vim4j.kernel.Rows;
 
-import org.vim4j.kernel.KernelThreads;
-import org.vim4j.kernel.ParallelTask;
 
 /**
  * Depthwise causal conv1d + bias + SiLU, vectorised across channels (a vector is LANES consecutive
@@ -30,22 +30,23 @@ final class ConvKernel {
         int ldx, ldo, len, channels, kernel, blocks, perBatch;
         boolean reverse;
 
-        void run(KernelThreads threads, MemorySegment x, long xOff, int ldx, MemorySegment w, MemorySegment bias,
-                MemorySegment out, long oOff, int ldo, int batch, int len, int channels, int kernel, boolean reverse) {
+        void run(KernelThreads threads, Rows in, ConvWeights cw, Rows o, int batch, int len, boolean reverse) {
+            int channels = cw.channels();
             if (batch <= 0 || len <= 0 || channels <= 0) {
                 return;
             }
-            this.x = x;
-            this.xOff = xOff;
-            this.ldx = ldx;
-            this.w = w;
-            this.bias = bias;
-            this.out = out;
-            this.oOff = oOff;
-            this.ldo = ldo;
+            // Unpacked once per call into fields of this reused task: the hot loops read plain fields.
+            this.x = in.data();
+            this.xOff = in.offset();
+            this.ldx = in.ld();
+            this.w = cw.weight();
+            this.bias = cw.bias();
+            this.out = o.data();
+            this.oOff = o.offset();
+            this.ldo = o.ld();
             this.len = len;
             this.channels = channels;
-            this.kernel = kernel;
+            this.kernel = cw.kernel();
             this.reverse = reverse;
             blocks = channels / LANES;
             perBatch = blocks + (channels % LANES == 0 ? 0 : 1);

@@ -1,19 +1,17 @@
-package org.vim4j.kernel.vector;
+package org.vim4j.backend.vector;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
-import static org.vim4j.kernel.vector.VectorLanes.BYTES;
-import static org.vim4j.kernel.vector.VectorLanes.F;
-import static org.vim4j.kernel.vector.VectorLanes.LANES;
-import static org.vim4j.kernel.vector.VectorLanes.ORDER;
+import static org.vim4j.backend.vector.VectorLanes.BYTES;
+import static org.vim4j.backend.vector.VectorLanes.F;
+import static org.vim4j.backend.vector.VectorLanes.LANES;
+import static org.vim4j.backend.vector.VectorLanes.ORDER;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
 
-import org.vim4j.kernel.KernelThreads;
-import org.vim4j.kernel.ParallelTask;
 
 /**
  * {@code C = A * W^T + bias} on packed weights ({@link PackedLinear}): register-tiled microkernels of

@@ -1,16 +1,15 @@
-package org.vim4j.kernel.vector;
+package org.vim4j.backend.vector;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
-import static org.vim4j.kernel.vector.VectorLanes.F;
-import static org.vim4j.kernel.vector.VectorLanes.LANES;
-import static org.vim4j.kernel.vector.VectorLanes.ORDER;
+import static org.vim4j.backend.vector.VectorLanes.F;
+import static org.vim4j.backend.vector.VectorLanes.LANES;
+import static org.vim4j.backend.vector.VectorLanes.ORDER;
 
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
+import org.vim4j.kernel.PatchGrid;
 
-import org.vim4j.kernel.KernelThreads;
-import org.vim4j.kernel.ParallelTask;
 
 /**
  * Patch extraction for the patch-embedding conv: each (patch, channel, ky) is a run of {@code patch}
@@ -27,20 +26,16 @@ final class Im2colKernel {
         long iOff, oOff;
         int channels, height, width, patch, stride, gw;
 
-        void run(KernelThreads threads, MemorySegment image, long iOff, int channels, int height, int width, int patch,
-                int stride, MemorySegment out, long oOff) {
-            int gh = (height - patch) / stride + 1;
-            gw = (width - patch) / stride + 1;
-            if (gh <= 0 || gw <= 0 || channels <= 0) {
-                return;
-            }
+        void run(KernelThreads threads, MemorySegment image, long iOff, PatchGrid grid, MemorySegment out, long oOff) {
+            int gh = grid.gh();
+            gw = grid.gw();
             this.image = image;
             this.iOff = iOff;
-            this.channels = channels;
-            this.height = height;
-            this.width = width;
-            this.patch = patch;
-            this.stride = stride;
+            this.channels = grid.channels();
+            this.height = grid.height();
+            this.width = grid.width();
+            this.patch = grid.patch();
+            this.stride = grid.stride();
             this.out = out;
             this.oOff = oOff;
             try {

@@ -1,4 +1,4 @@
-package org.vim4j.kernel;
+package org.vim4j.backend.vector;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -134,7 +134,9 @@ public final class KernelThreads implements AutoCloseable {
                 Thread.onSpinWait();
             }
             if (generation == seen && !closed) {
-                LockSupport.parkNanos(this, 10_000_000L);
+                // No timeout: an idle pool costs no wake-ups. A job published between the check and the park is not
+                // missed: the caller unparks every worker after publishing, and a pending unpark makes park return.
+                LockSupport.park(this);
             }
         }
     }

@@ -1,17 +1,15 @@
-package org.vim4j.kernel.vector;
+package org.vim4j.backend.vector;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
-import static org.vim4j.kernel.vector.VectorLanes.F;
-import static org.vim4j.kernel.vector.VectorLanes.LANES;
-import static org.vim4j.kernel.vector.VectorLanes.ORDER;
+import static org.vim4j.backend.vector.VectorLanes.F;
+import static org.vim4j.backend.vector.VectorLanes.LANES;
+import static org.vim4j.backend.vector.VectorLanes.ORDER;
 
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 
-import org.vim4j.kernel.KernelThreads;
-import org.vim4j.kernel.ParallelTask;
 
 /**
  * Fused residual add + RMSNorm, one row at a time: the add and the sum of squares share one pass
@@ -56,18 +54,18 @@ final class NormKernel {
         int rows, dim, rowsPerTask;
         float eps;
 
-        void run(KernelThreads threads, MemorySegment residual, long rOff, MemorySegment hidden, long hOff,
-                MemorySegment weight, MemorySegment out, long oOff, int rows, int dim, float eps) {
+        void run(KernelThreads threads, MemorySegment residual, MemorySegment hidden, MemorySegment weight,
+                MemorySegment out, int rows, int dim, float eps) {
             if (rows <= 0 || dim <= 0) {
                 return;
             }
             this.residual = residual;
-            this.rOff = rOff;
+            this.rOff = 0;
             this.hidden = hidden;
-            this.hOff = hOff;
+            this.hOff = 0;
             this.weight = weight;
             this.out = out;
-            this.oOff = oOff;
+            this.oOff = 0;
             this.rows = rows;
             this.dim = dim;
             this.eps = eps;

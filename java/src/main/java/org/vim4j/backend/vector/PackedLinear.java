@@ -1,4 +1,4 @@
-package org.vim4j.kernel.vector;
+package org.vim4j.backend.vector;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,7 +1,5 @@
-package org.vim4j.kernel.vector;
+package org.vim4j.backend.vector;
 
-import org.vim4j.kernel.KernelThreads;
-import org.vim4j.kernel.ParallelTask;
 
 /** Runs a loop on the pool, or on the calling thread when the pool is null (a buffer is thread-confined). */
 final class Parallel {

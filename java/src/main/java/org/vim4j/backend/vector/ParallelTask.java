@@ -1,4 +1,4 @@
-package org.vim4j.kernel;
+package org.vim4j.backend.vector;
 
 /**
  * One parallel loop body: {@code run(i)} for every {@code i < count}, in any order, on any pool thread.

@@ -1,17 +1,19 @@
-package org.vim4j.kernel.vector;
+package org.vim4j.backend.vector;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
-import static org.vim4j.kernel.vector.VectorLanes.F;
-import static org.vim4j.kernel.vector.VectorLanes.LANES;
-import static org.vim4j.kernel.vector.VectorLanes.ORDER;
+import static org.vim4j.backend.vector.VectorLanes.F;
+import static org.vim4j.backend.vector.VectorLanes.LANES;
+import static org.vim4j.backend.vector.VectorLanes.ORDER;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
+import org.vim4j.kernel.Rows;
+import org.vim4j.kernel.ScanInputs;
+import org.vim4j.kernel.ScanMode;
+import org.vim4j.kernel.ScanWeights;
 
-import org.vim4j.kernel.KernelThreads;
-import org.vim4j.kernel.ParallelTask;
 
 /**
  * The fused selective scan (vim-spec.md §2.2), vectorised across channels: one vector holds
@@ -46,38 +48,41 @@ final class ScanKernel {
         boolean reverse, accumulate;
         float outScale;
 
-        void run(KernelThreads threads, MemorySegment u, long uOff, int ldu, MemorySegment delta, long dOff, int ldd,
-                MemorySegment aT, MemorySegment bc, long bOff, long cOff, int ldbc, MemorySegment dSkip,
-                MemorySegment deltaBias, MemorySegment z, long zOff, int ldz, MemorySegment out, long oOff, int ldo,
-                int batch, int len, int channels, int states, boolean reverse, float outScale, boolean accumulate) {
+        void run(KernelThreads threads, ScanInputs in, ScanWeights w, Rows o, int batch, int len, ScanMode mode) {
+            int channels = w.channels();
             if (batch <= 0 || len <= 0 || channels <= 0) {
                 return;
             }
-            this.u = u;
-            this.uOff = uOff;
-            this.ldu = ldu;
-            this.delta = delta;
-            this.dOff = dOff;
-            this.ldd = ldd;
-            this.aT = aT;
-            this.bc = bc;
-            this.bOff = bOff;
-            this.cOff = cOff;
-            this.ldbc = ldbc;
-            this.dSkip = dSkip;
-            this.deltaBias = deltaBias;
-            this.z = z;
-            this.zOff = zOff;
-            this.ldz = ldz;
-            this.out = out;
-            this.oOff = oOff;
-            this.ldo = ldo;
+            if (in.b().data() != in.c().data() || in.b().ld() != in.c().ld()) {
+                // The recurrence reads B and C from one x_dbl row (Mamba's layout), as the contract's mixer lays them.
+                throw new IllegalArgumentException("vector scan: B and C must be columns of one buffer with one row stride");
+            }
+            // The hot loops read plain fields of this reused task (C2 keeps them in registers), unpacked once per call.
+            this.u = in.u().data();
+            this.uOff = in.u().offset();
+            this.ldu = in.u().ld();
+            this.delta = in.delta().data();
+            this.dOff = in.delta().offset();
+            this.ldd = in.delta().ld();
+            this.aT = w.aT();
+            this.bc = in.b().data();
+            this.bOff = in.b().offset();
+            this.cOff = in.c().offset();
+            this.ldbc = in.b().ld();
+            this.dSkip = w.dSkip();
+            this.deltaBias = w.deltaBias();
+            this.z = in.z().data();
+            this.zOff = in.z().offset();
+            this.ldz = in.z().ld();
+            this.out = o.data();
+            this.oOff = o.offset();
+            this.ldo = o.ld();
             this.len = len;
             this.channels = channels;
-            this.states = states;
-            this.reverse = reverse;
-            this.outScale = outScale;
-            this.accumulate = accumulate;
+            this.states = w.states();
+            this.reverse = mode.reverse();
+            this.outScale = mode.outScale();
+            this.accumulate = mode.accumulate();
             blocks = channels / LANES;
             perBatch = (blocks + GROUP - 1) / GROUP + (channels % LANES == 0 ? 0 : 1);
             try {

@@ -1,19 +1,23 @@
-package org.vim4j.kernel.vector;
+package org.vim4j.backend.vector;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-import org.vim4j.kernel.BackendKind;
-import org.vim4j.kernel.KernelThreads;
+import org.vim4j.kernel.ConvWeights;
 import org.vim4j.kernel.Kernels;
 import org.vim4j.kernel.LinearWeight;
+import org.vim4j.kernel.PatchGrid;
+import org.vim4j.kernel.Rows;
+import org.vim4j.kernel.ScanInputs;
+import org.vim4j.kernel.ScanMode;
+import org.vim4j.kernel.ScanWeights;
 import org.vim4j.tensor.Tensor;
 
 /**
- * The Java Vector API backend: SIMD kernels on {@link VectorLanes#F}, multi-threaded through the
- * model's {@link KernelThreads}.
+ * The Java Vector API backend: SIMD kernels on {@link VectorLanes#F}, multi-threaded through this model's own
+ * {@link KernelThreads} (the backend's one parallel runtime; closing the kernels stops it).
  *
  * <p>Steady-state calls allocate nothing: each op keeps one mutable task object per calling thread
  * (thread-local, so concurrent sessions never share one) that the pool runs, and per-thread scratch
@@ -29,8 +33,9 @@ public final class VectorKernels implements Kernels {
 
     private final KernelThreads threads;
 
-    public VectorKernels(KernelThreads threads) {
-        this.threads = threads;
+    /** Kernels on a pool of {@code threads} threads (the caller included). */
+    public VectorKernels(int threads) {
+        this.threads = new KernelThreads(threads);
     }
 
     /** Width of the vectors in use (forced by {@code -Dvim4j.vectorBits}, else the CPU's preferred). */
@@ -39,13 +44,18 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public BackendKind kind() {
-        return BackendKind.VECTOR;
+    public int threads() {
+        return threads.size();
     }
 
     @Override
-    public int threads() {
-        return threads.size();
+    public MemorySegment allocate(Arena arena, long floats) {
+        return arena.allocate(Math.multiplyExact(Math.max(floats, 1), (long) Float.BYTES), 64);
+    }
+
+    @Override
+    public MemorySegment place(MemorySegment host, long floats, Arena arena) {
+        return host;
     }
 
     @Override
@@ -62,30 +72,24 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void addRmsNorm(MemorySegment residual, long rOff, MemorySegment hidden, long hOff, MemorySegment weight,
-            MemorySegment out, long oOff, int rows, int dim, float eps) {
-        NORM.get().run(threads, residual, rOff, hidden, hOff, weight, out, oOff, rows, dim, eps);
+    public void addRmsNorm(MemorySegment residual, MemorySegment hidden, MemorySegment weight, MemorySegment out, int rows,
+            int dim, float eps) {
+        NORM.get().run(threads, residual, hidden, weight, out, rows, dim, eps);
     }
 
     @Override
-    public void convSilu(MemorySegment x, long xOff, int ldx, MemorySegment w, MemorySegment bias, MemorySegment out,
-            long oOff, int ldo, int batch, int len, int channels, int kernel, boolean reverse) {
-        CONV.get().run(threads, x, xOff, ldx, w, bias, out, oOff, ldo, batch, len, channels, kernel, reverse);
+    public void convSilu(Rows x, ConvWeights w, Rows out, int batch, int len, boolean reverse) {
+        CONV.get().run(threads, x, w, out, batch, len, reverse);
     }
 
     @Override
-    public void selectiveScan(MemorySegment u, long uOff, int ldu, MemorySegment delta, long dOff, int ldd,
-            MemorySegment aT, MemorySegment bc, long bOff, long cOff, int ldbc, MemorySegment dSkip,
-            MemorySegment deltaBias, MemorySegment z, long zOff, int ldz, MemorySegment out, long oOff, int ldo,
-            int batch, int len, int channels, int states, boolean reverse, float outScale, boolean accumulate) {
-        SCAN.get().run(threads, u, uOff, ldu, delta, dOff, ldd, aT, bc, bOff, cOff, ldbc, dSkip, deltaBias, z, zOff,
-                ldz, out, oOff, ldo, batch, len, channels, states, reverse, outScale, accumulate);
+    public void selectiveScan(ScanInputs in, ScanWeights w, Rows out, int batch, int len, ScanMode mode) {
+        SCAN.get().run(threads, in, w, out, batch, len, mode);
     }
 
     @Override
-    public void im2col(MemorySegment image, long iOff, int channels, int height, int width, int patch, int stride,
-            MemorySegment out, long oOff) {
-        IM2COL.get().run(threads, image, iOff, channels, height, width, patch, stride, out, oOff);
+    public void im2col(MemorySegment image, long iOff, PatchGrid grid, MemorySegment out, long oOff) {
+        IM2COL.get().run(threads, image, iOff, grid, out, oOff);
     }
 
     @Override
@@ -97,5 +101,11 @@ public final class VectorKernels implements Kernels {
     public void copy(MemorySegment src, long sOff, MemorySegment dst, long dOff, long n) {
         // A bulk copy is already a vectorised memmove; nothing to gain from doing it by hand.
         MemorySegment.copy(src, JAVA_FLOAT, sOff * Float.BYTES, dst, JAVA_FLOAT, dOff * Float.BYTES, n);
+    }
+
+    /** Stops this model's pool; later loops run on the caller's thread. */
+    @Override
+    public void close() {
+        threads.close();
     }
 }

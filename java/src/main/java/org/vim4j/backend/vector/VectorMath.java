@@ -1,6 +1,6 @@
-package org.vim4j.kernel.vector;
+package org.vim4j.backend.vector;
 
-import static org.vim4j.kernel.vector.VectorLanes.F;
+import static org.vim4j.backend.vector.VectorLanes.F;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;

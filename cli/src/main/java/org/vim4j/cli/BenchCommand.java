@@ -1,0 +1,138 @@
+package org.vim4j.cli;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import org.vim4j.VimModel;
+import org.vim4j.VimSession;
+import org.vim4j.OutputKind;
+import org.vim4j.model.VimConfig;
+
+/**
+ * {@code vim4j bench}: end-to-end latency of one configuration, steady state after warm-up.
+ * Reports p50/p99 latency, throughput, the heap bytes allocated per inference (by the calling thread
+ * and vim4j's kernel threads, from the JVM's per-thread allocation counters), off-heap weights + workspace bytes
+ * and the process's peak RSS. The benchmarks module's harness does the same for DeiT and whole sweeps.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure end-to-end inference latency (random weights unless --weights is given).")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = "tiny", description = "tiny | tiny+ | small | small+ | base. Default: ${DEFAULT-VALUE}.")
+    String preset;
+
+    @Option(names = "--weights", description = "Benchmark this checkpoint instead of random weights.")
+    Path weights;
+
+    @Option(names = "--resolution", defaultValue = "224", description = "Input height = width. Default: ${DEFAULT-VALUE}.")
+    int resolution;
+
+    @Option(names = "--batch", defaultValue = "1", description = "Images per inference. Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = "--warmup", defaultValue = "10", description = "Warm-up seconds (JIT compilation). Default: ${DEFAULT-VALUE}.")
+    double warmupSeconds;
+
+    @Option(names = "--iterations", defaultValue = "50", description = "Timed inferences. Default: ${DEFAULT-VALUE}.")
+    int iterations;
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Override
+    public Integer call() {
+        if (iterations < 1 || batch < 1 || warmupSeconds < 0) {
+            throw new org.vim4j.VimException("--iterations and --batch must be >= 1 and --warmup >= 0");
+        }
+        try (VimModel model = weights != null ? modelOptions.load(weights)
+                : VimModel.random(VimConfig.preset(preset), 42, modelOptions.toOptions());
+                VimSession session = model.newSession(batch, resolution, resolution);
+                Arena arena = Arena.ofConfined()) {
+            VimConfig c = model.config();
+            long inFloats = (long) batch * c.channels() * resolution * resolution;
+            MemorySegment in = arena.allocate(inFloats * 4, 64);
+            SplittableRandom rnd = new SplittableRandom(7);
+            for (long i = 0; i < inFloats; i++) {
+                in.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) (rnd.nextDouble() * 4 - 2));
+            }
+            MemorySegment out = arena.allocate(session.outputFloats(OutputKind.LOGITS, batch, resolution, resolution) * 4, 64);
+
+            if (!json && model.hasRandomWeights()) {
+                System.err.println("bench: random weights (seed 42) of the " + preset + " size: timings only, outputs are meaningless");
+            }
+            long warmStart = System.nanoTime(), warmNanos = (long) (warmupSeconds * 1e9);
+            Progress progress = new Progress("bench warm-up (ms)", Math.max(1, warmNanos / 1_000_000));
+            int warm = 0;
+            do {
+                session.run(OutputKind.LOGITS, in, batch, resolution, resolution, out);
+                warm++;
+                if (!json) {
+                    progress.update(Math.min(warmNanos, System.nanoTime() - warmStart) / 1_000_000, "runs " + warm);
+                }
+            } while (System.nanoTime() - warmStart < warmNanos);
+
+            long[] threadIds = HeapAllocation.vim4jThreadIds();
+            long heapBefore = HeapAllocation.allocatedBytes(threadIds);
+            long[] nanos = new long[iterations];
+            // No progress output in the timed loop: it would allocate and disturb the heap figure.
+            for (int i = 0; i < iterations; i++) {
+                long t0 = System.nanoTime();
+                session.run(OutputKind.LOGITS, in, batch, resolution, resolution, out);
+                nanos[i] = System.nanoTime() - t0;
+            }
+            long heapPerInference = (HeapAllocation.allocatedBytes(threadIds) - heapBefore) / iterations;
+            Arrays.sort(nanos);
+            double p50 = nanos[(int) (0.50 * (iterations - 1))] / 1e6;
+            double p99 = nanos[(int) Math.ceil(0.99 * (iterations - 1))] / 1e6;
+            double mean = Arrays.stream(nanos).average().orElse(0) / 1e6;
+            double imagesPerSecond = batch * 1000.0 / mean;
+            String weightsDesc = weights != null ? weights.toString() : "random (seed 42)";
+            long weightBytes = c.parameterCount() * 4; // fp32 parameters; packed copies a backend keeps are not counted
+            if (json) {
+                System.out.printf(Locale.ROOT,
+                        "{\"impl\":\"vim4j-%s\",\"model\":\"%s\",\"weights\":\"%s\",\"resolution\":%d,\"batch\":%d,"
+                                + "\"threads\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"mean_ms\":%.3f,\"images_per_s\":%.2f,"
+                                + "\"heap_bytes_per_inference\":%d,\"workspace_bytes\":%d,\"weights_bytes\":%d,\"offheap_bytes\":%d,"
+                                + "\"peak_rss_bytes\":%d,\"warmup_runs\":%d,\"iterations\":%d}%n",
+                        model.backend().id(), preset, weightsDesc.replace("\\", "/"), resolution, batch, model.threads(), p50,
+                        p99, mean, imagesPerSecond, heapPerInference, session.workspaceBytes(), weightBytes,
+                        weightBytes + session.workspaceBytes(), peakRssBytes(), warm, iterations);
+            } else {
+                System.out.printf(Locale.ROOT, "vim4j bench  model=%s (%s)  %dx%d  batch=%d  backend=%s  threads=%d%n", preset,
+                        weightsDesc, resolution, resolution, batch, model.backend().id(), model.threads());
+                System.out.printf(Locale.ROOT, "  latency  p50 %.2f ms   p99 %.2f ms   mean %.2f ms   (%d runs after %d warm-up runs)%n",
+                        p50, p99, mean, iterations, warm);
+                System.out.printf(Locale.ROOT, "  throughput %.1f images/s   heap allocated per inference %d B   workspace %.1f MiB%n",
+                        imagesPerSecond, heapPerInference, session.workspaceBytes() / 1048576.0);
+                System.out.printf(Locale.ROOT, "  off-heap: weights %.1f MiB + workspace = %.1f MiB   process peak RSS %.0f MiB%n",
+                        weightBytes / 1048576.0, (weightBytes + session.workspaceBytes()) / 1048576.0, peakRssBytes() / 1048576.0);
+            }
+        }
+        return 0;
+    }
+
+    /** The process's peak resident set (VmHWM), or -1 where /proc is not there. */
+    private static long peakRssBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,111 @@
+package org.vim4j.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import org.vim4j.VimModel;
+import org.vim4j.VimSession;
+import org.vim4j.image.ImageInput;
+import org.vim4j.image.Preprocessing;
+import org.vim4j.io.json.Json;
+
+/** {@code vim4j classify}: top-k labels with probabilities for each image, and the latency. */
+@Command(name = "classify", mixinStandardHelpOptions = true,
+        description = "Classify images (PNG/JPEG). Without --weights, uses the embedded Fashion-MNIST model.")
+final class ClassifyCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
+    List<Path> images;
+
+    @Option(names = "--top", defaultValue = "5", description = "How many labels to show. Default: ${DEFAULT-VALUE}.")
+    int top;
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @Mixin
+    WeightsOption weights;
+
+    record Guess(int index, String label, double probability) {
+    }
+
+    @Override
+    public Integer call() {
+        try (VimModel model = weights.load()) {
+            Preprocessing pre = model.preprocessing();
+            int size = pre.outputSize();
+            List<String> labels = model.labels();
+            StringBuilder out = new StringBuilder();
+            List<String> jsonResults = new ArrayList<>();
+            try (VimSession session = model.newSession(1, size, size)) {
+                if (!json) {
+                    out.append(String.format(Locale.ROOT, "model %s (%s, %d classes), backend %s, %d threads%n",
+                            weights.describe(), describeConfig(model), labels.size(), model.backend().id(), model.threads()));
+                }
+                for (Path image : images) {
+                    float[] x = ImageInput.fromFile(image, pre);
+                    long t0 = System.nanoTime();
+                    float[] logits = session.logits(x, 1, size, size);
+                    double ms = (System.nanoTime() - t0) / 1e6;
+                    List<Guess> best = topK(logits, labels, Math.min(top, logits.length));
+                    if (json) {
+                        List<String> g = best.stream().map(b -> String.format(Locale.ROOT,
+                                "{\"index\":%d,\"label\":%s,\"probability\":%.6f}", b.index(), Json.quote(b.label()),
+                                b.probability())).toList();
+                        jsonResults.add(String.format(Locale.ROOT, "{\"image\":%s,\"latency_ms\":%.3f,\"top\":[%s]}",
+                                Json.quote(image.toString()), ms, String.join(",", g)));
+                    } else {
+                        out.append(String.format(Locale.ROOT, "%s  (%.1f ms)%n", image, ms));
+                        for (int i = 0; i < best.size(); i++) {
+                            Guess b = best.get(i);
+                            out.append(String.format(Locale.ROOT, "  %d. %-28s %6.2f%%%n", i + 1, b.label(), 100 * b.probability()));
+                        }
+                    }
+                }
+            }
+            if (json) {
+                System.out.printf(Locale.ROOT, "{\"model\":%s,\"backend\":\"%s\",\"results\":[%s]}%n",
+                        Json.quote(weights.describe()), model.backend().id(), String.join(",", jsonResults));
+            } else {
+                System.out.print(out);
+                System.out.println("(the first image's latency includes JIT warm-up; see `vim4j bench` for steady state)");
+            }
+        }
+        return 0;
+    }
+
+    static String describeConfig(VimModel m) {
+        var c = m.config();
+        return String.format(Locale.ROOT, "D=%d depth=%d %dx%d input", c.embedDim(), c.depth(), c.imgSize(), c.imgSize());
+    }
+
+    /** Softmax probabilities of the k largest logits, largest first. */
+    static List<Guess> topK(float[] logits, List<String> labels, int k) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (float v : logits) {
+            sum += Math.exp(v - max);
+        }
+        Integer[] idx = new Integer[logits.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        java.util.Arrays.sort(idx, (a, b) -> Float.compare(logits[b], logits[a]));
+        List<Guess> out = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            int j = idx[i];
+            out.add(new Guess(j, labels.get(j), Math.exp(logits[j] - max) / sum));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,72 @@
+package org.vim4j.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import org.vim4j.VimModel;
+import org.vim4j.VimSession;
+import org.vim4j.image.ImageInput;
+import org.vim4j.image.Preprocessing;
+import org.vim4j.io.npy.Npy;
+import org.vim4j.OutputKind;
+
+/** {@code vim4j features}: class-token or all-token features of images, to {@code .npy}. */
+@Command(name = "features", mixinStandardHelpOptions = true,
+        description = "Extract features of images to .npy: (N, D) class-token or (N, tokens, D) all-token.")
+final class FeaturesCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
+    List<Path> images;
+
+    @Option(names = "--output", required = true, description = "Output .npy.")
+    Path output;
+
+    @Option(names = "--kind", defaultValue = "cls", description = "cls | tokens. Default: ${DEFAULT-VALUE}.")
+    String kind;
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @Mixin
+    WeightsOption weights;
+
+    @Override
+    public Integer call() {
+        OutputKind k = InferCommand.parseKind(kind);
+        if (k == OutputKind.LOGITS) {
+            throw new org.vim4j.VimException("--kind must be cls or tokens (use classify or infer for logits)");
+        }
+        try (VimModel model = weights.load()) {
+            Preprocessing pre = model.preprocessing();
+            int size = pre.outputSize();
+            try (VimSession session = model.newSession(1, size, size)) {
+                long per = session.outputFloats(k, 1, size, size);
+                float[] all = new float[Math.toIntExact(per * images.size())];
+                Progress progress = new Progress("features", images.size());
+                for (int i = 0; i < images.size(); i++) {
+                    float[] f = k == OutputKind.CLS ? session.classFeatures(ImageInput.fromFile(images.get(i), pre), 1, size, size)
+                            : session.tokenFeatures(ImageInput.fromFile(images.get(i), pre), 1, size, size);
+                    System.arraycopy(f, 0, all, (int) (i * per), (int) per);
+                    progress.update(i + 1, null);
+                }
+                int d = model.config().embedDim();
+                long[] shape = k == OutputKind.CLS ? new long[] {images.size(), d}
+                        : new long[] {images.size(), per / d, d};
+                Npy.write(output, all, shape);
+                if (json) {
+                    System.out.printf("{\"output\":%s,\"shape\":%s,\"kind\":\"%s\"}%n",
+                            org.vim4j.io.json.Json.quote(output.toString()), java.util.Arrays.toString(shape).replace(" ", ""),
+                            kind.toLowerCase(java.util.Locale.ROOT));
+                } else {
+                    System.out.println("wrote " + output + " " + java.util.Arrays.toString(shape));
+                }
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,91 @@
+package org.vim4j.cli;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import org.vim4j.VimException;
+import org.vim4j.VimModel;
+import org.vim4j.VimSession;
+import org.vim4j.io.npy.Npy;
+import org.vim4j.OutputKind;
+import org.vim4j.tensor.Tensor;
+
+/**
+ * {@code vim4j infer}: the interop contract with other implementations. Reads an already-normalised NCHW
+ * float32 {@code .npy}, writes logits, class-token features or all tokens as {@code .npy}.
+ */
+@Command(name = "infer", mixinStandardHelpOptions = true,
+        description = "Run a checkpoint on a normalised NCHW float32 .npy batch and write the result as .npy.")
+final class InferCommand implements Callable<Integer> {
+    @Option(names = "--weights", required = true, description = "Checkpoint (.pth or .safetensors).")
+    Path weights;
+
+    @Option(names = "--input", required = true, description = "Input .npy, shape (batch, 3, H, W), float32.")
+    Path input;
+
+    @Option(names = "--output", required = true, description = "Output .npy to write.")
+    Path output;
+
+    @Option(names = "--output-kind", defaultValue = "logits",
+            description = "logits (batch, classes) | cls (batch, D) | tokens (batch, tokens, D). Default: ${DEFAULT-VALUE}.")
+    String outputKind;
+
+    @Option(names = "--json", description = "Print one JSON object describing the output instead of text.")
+    boolean json;
+
+    @picocli.CommandLine.Mixin
+    ModelOptions modelOptions;
+
+    @Override
+    public Integer call() {
+        OutputKind kind = parseKind(outputKind);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Npy.read(input, arena);
+            if (x.rank() != 4) {
+                throw new VimException(input + ": expected shape (batch, channels, height, width), got "
+                        + java.util.Arrays.toString(x.shape()));
+            }
+            int batch = (int) x.dim(0), h = (int) x.dim(2), w = (int) x.dim(3);
+            try (VimModel model = modelOptions.load(weights)) {
+                if (x.dim(1) != model.config().channels()) {
+                    throw new VimException(input + ": " + x.dim(1) + " channels, but the model expects "
+                            + model.config().channels());
+                }
+                try (VimSession session = model.newSession(batch, h, w)) {
+                    long n = session.outputFloats(kind, batch, h, w);
+                    MemorySegment out = arena.allocate(n * 4, 64);
+                    session.run(kind, x.data(), batch, h, w, out);
+                    long[] shape = switch (kind) {
+                        case LOGITS -> new long[] {batch, model.config().numClasses()};
+                        case CLS -> new long[] {batch, model.config().embedDim()};
+                        case TOKENS -> new long[] {batch, n / batch / model.config().embedDim(), model.config().embedDim()};
+                    };
+                    Npy.write(output, Tensor.wrap("output", org.vim4j.tensor.DType.F32, out, shape));
+                    String dims = java.util.Arrays.toString(shape).replace(" ", "");
+                    if (json) {
+                        System.out.printf(java.util.Locale.ROOT, "{\"output\":%s,\"kind\":\"%s\",\"shape\":%s,\"backend\":\"%s\"}%n",
+                                org.vim4j.io.json.Json.quote(output.toString()), outputKind.toLowerCase(java.util.Locale.ROOT), dims,
+                                model.backend().id());
+                    } else {
+                        System.out.println("wrote " + output + " " + dims + " (" + outputKind + ", backend " + model.backend().id() + ")");
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    static OutputKind parseKind(String s) {
+        return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+            case "logits" -> OutputKind.LOGITS;
+            case "cls" -> OutputKind.CLS;
+            case "tokens" -> OutputKind.TOKENS;
+            default -> throw new VimException("--output-kind '" + s + "': expected logits, cls or tokens");
+        };
+    }
+}

@@ -1,0 +1,110 @@
+package org.vim4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vim4j.io.StateDict;
+import org.vim4j.io.json.Json;
+import org.vim4j.io.npy.Npy;
+import org.vim4j.io.safetensors.SafetensorsReader;
+import org.vim4j.tensor.Tensor;
+
+/** The everyday commands: classify, features, eval, info, convert — human and --json output, clear errors. */
+class CommandsTest {
+    @TempDir
+    Path tmp;
+
+    Path example(String name) throws Exception {
+        return TestFiles.example(name, tmp.resolve("examples"));
+    }
+
+    @Test
+    void classifyTheEmbeddedExamples() throws Exception {
+        var r = InferCommandTest.cli("classify", example("7-sneaker.png").toString(), example("1-trouser.png").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("1. Sneaker"), r.out());
+        assertTrue(r.out().contains("1. Trouser"), r.out());
+        assertTrue(r.out().contains(" ms)"), r.out());
+
+        r = InferCommandTest.cli("classify", "--json", "--top", "3", example("9-ankle-boot.png").toString());
+        assertEquals(0, r.code(), r.err());
+        @SuppressWarnings("unchecked")
+        var json = (java.util.Map<String, Object>) Json.parse(r.out(), "classify output");
+        var results = (java.util.List<?>) json.get("results");
+        var top = (java.util.List<?>) ((java.util.Map<?, ?>) results.get(0)).get("top");
+        assertEquals(3, top.size());
+        assertEquals("Ankle boot", ((java.util.Map<?, ?>) top.get(0)).get("label"));
+
+        r = InferCommandTest.cli("classify", tmp.resolve("missing.png").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("missing.png") && r.err().strip().lines().count() == 1, r.err());
+    }
+
+    @Test
+    void featuresWritesClassTokenAndAllTokenArrays() throws Exception {
+        Path out = tmp.resolve("f.npy");
+        var r = InferCommandTest.cli("features", "--output", out.toString(), example("0-tshirt-top.png").toString(),
+                example("3-dress.png").toString());
+        assertEquals(0, r.code(), r.err());
+        try (Arena a = Arena.ofConfined()) {
+            assertEquals("[2, 64]", java.util.Arrays.toString(Npy.read(out, a).shape()));
+        }
+        r = InferCommandTest.cli("features", "--kind", "tokens", "--output", out.toString(), example("0-tshirt-top.png").toString());
+        assertEquals(0, r.code(), r.err());
+        try (Arena a = Arena.ofConfined()) {
+            assertEquals("[1, 50, 64]", java.util.Arrays.toString(Npy.read(out, a).shape()));
+        }
+    }
+
+    @Test
+    void evalReportsTop1AsJson() {
+        assumeTrue(Files.isDirectory(EvalCommand.DEBIAN_FASHION_MNIST), "dataset-fashion-mnist not installed");
+        var r = InferCommandTest.cli("eval", "--dataset", "fashion-mnist", "--limit", "500", "--json");
+        assertEquals(0, r.code(), r.err());
+        var json = (java.util.Map<?, ?>) Json.parse(r.out(), "eval output");
+        double top1 = ((Number) json.get("top1")).doubleValue();
+        assertEquals(500, ((Number) json.get("images")).intValue());
+        assertTrue(top1 > 0.85 && top1 <= 1.0, "top1 " + top1);
+    }
+
+    @Test
+    void evalOverAnImageFolder() throws Exception {
+        // Two classes laid out ImageFolder-style with the embedded examples; the folder order gives the indices.
+        Path root = tmp.resolve("folder");
+        String[][] classes = {{"0-tshirt", "0-tshirt-top.png"}, {"1-trouser", "1-trouser.png"}};
+        for (String[] c : classes) {
+            Files.createDirectories(root.resolve(c[0]));
+            Files.copy(example(c[1]), root.resolve(c[0]).resolve("a.png"));
+        }
+        var r = InferCommandTest.cli("eval", "--dataset", "imagefolder", "--data-dir", root.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1.0, ((Number) ((java.util.Map<?, ?>) Json.parse(r.out(), "eval")).get("top1")).doubleValue());
+    }
+
+    @Test
+    void infoAndConvert() throws Exception {
+        var r = InferCommandTest.cli("info");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("parameters   143,562"), r.out());
+        r = InferCommandTest.cli("info", "--json");
+        assertEquals(143562, ((Number) ((java.util.Map<?, ?>) Json.parse(r.out(), "info")).get("parameters")).intValue());
+
+        Path pth = TestFiles.golden("pth", tmp, "checkpoint.pth").resolve("checkpoint.pth");
+        Path out = tmp.resolve("c.safetensors");
+        r = InferCommandTest.cli("convert", pth.toString(), out.toString(), "--entry", "model_ema");
+        assertEquals(0, r.code(), r.err());
+        try (StateDict sd = SafetensorsReader.read(out)) {
+            assertEquals(41, sd.size());
+            assertEquals("16", sd.metadata().get("vim4j.img_size"));
+            Tensor w = sd.get("head.weight");
+            assertEquals(2, w.rank());
+        }
+    }
+}
