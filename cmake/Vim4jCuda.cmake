@@ -121,7 +121,7 @@ endfunction()
 # The CUDA ABI layer emulated on the CPU, for tests on machines without a GPU: src/cuda's status/device/memory/
 # kernels.cu compiled with the host compiler against a stand-in runtime (tests/cuda/emulation), with host launchers
 # instead of the CUDA kernels. Written to <build>/emulated/libvim4j_cuda.so, where the Java tests' "cuda-emulated"
-# run points -Dvim4j.cuda.dir, so the Java CUDA backend (staging, device sessions, graphs, the mixer orchestration)
+# run points -Dvim4j.cuda.dir, so the Java CUDA backend (device memory, executions, graphs, the mixer orchestration)
 # runs end to end here. It needs no CUDA toolkit. Its device calls itself an emulation; it proves nothing about the
 # CUDA kernels (test_cuda_kernels on a GPU does), but runs the test harness of test_cuda_kernels against it too.
 function(vim4j_add_cuda_emulation)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Independent PyTorch reference implementation of Vision Mamba (Vim, Zhu et al. 2024).
 
-Written from /work/shared/docs/vim-spec.md (the released "bimamba v2, middle cls token,
+Written from docs/vim-spec.md (the released "bimamba v2, middle cls token,
 div2" classification models), not copied from hustvl/Vim or mamba_ssm. It is meant to be
 *readable* and to produce golden outputs for the Java port, so every step is explicit:
 

@@ -101,26 +101,59 @@ void bench(const Model& mdl, int batch, int len, int reps) {
     void* s = g_stream;
     for (int prec : {VIM4J_CUDA_PRECISION_FP32, VIM4J_CUDA_PRECISION_TF32}) {
         const char* pn = prec == VIM4J_CUDA_PRECISION_TF32 ? "tf32" : "fp32";
-        double ms = time_ms([&] { ok(vim4j_cuda_linear(h, d, static_cast<int32_t>(rows), in_proj, nullptr, 2 * e, d, xz, 2 * e, prec, s), "in_proj"); }, reps);
+        auto lw = [&](const float* w, int32_t n_out, int32_t k_in) {
+            vim4j_cuda_linear_weight l{};
+            l.weight = w;
+            l.n = n_out;
+            l.k = k_in;
+            l.precision = prec;
+            l.layout = VIM4J_CUDA_LAYOUT_ROW_MAJOR;
+            return l;
+        };
+        const vim4j_cuda_linear_weight w_in = lw(in_proj, 2 * e, d), w_x = lw(xproj, xdbl, e), w_out = lw(out_proj, d, e);
+        double ms = time_ms([&] { ok(vim4j_cuda_linear(h, d, static_cast<int32_t>(rows), &w_in, xz, 2 * e, s), "in_proj"); }, reps);
         report_flops("in_proj", mdl.name, batch, len, pn, ms, 2.0 * rows * d * 2 * e);
-        ms = time_ms([&] { ok(vim4j_cuda_linear(xcf, e, static_cast<int32_t>(rows), xproj, nullptr, xdbl, e, xdf, xdbl, prec, s), "x_proj"); }, reps);
+        ms = time_ms([&] { ok(vim4j_cuda_linear(xcf, e, static_cast<int32_t>(rows), &w_x, xdf, xdbl, s), "x_proj"); }, reps);
         report_flops("x_proj", mdl.name, batch, len, pn, ms, 2.0 * rows * e * xdbl);
-        ms = time_ms([&] { ok(vim4j_cuda_linear(y, e, static_cast<int32_t>(rows), out_proj, nullptr, d, e, hidden, d, prec, s), "out_proj"); }, reps);
+        ms = time_ms([&] { ok(vim4j_cuda_linear(y, e, static_cast<int32_t>(rows), &w_out, hidden, d, s), "out_proj"); }, reps);
         report_flops("out_proj", mdl.name, batch, len, pn, ms, 2.0 * rows * e * d);
-        ms = time_ms([&] {
-            ok(vim4j_cuda_mixer_forward(h, hidden, batch, len, d, e, n, r, k, in_proj, out_proj, convw, convb, xproj, dtproj, dtb, at,
-                                        dsk, convw, convb, xproj, dtproj, dtb, at, dsk, xz, xcf, xcb, xdf, xdb, y, prec, s), "mixer");
-        }, reps);
+        vim4j_cuda_mixer_weights mw{};
+        mw.in_proj = w_in;
+        mw.out_proj = w_out;
+        for (vim4j_cuda_branch_weights* b : {&mw.forward, &mw.backward}) {  // both directions share the weights
+            b->conv = vim4j_cuda_conv_weights{convw, convb, e, k};
+            b->x_proj = w_x;
+            b->dt_proj = lw(dtproj, e, r);
+            b->scan = vim4j_cuda_scan_weights{at, dsk, dtb, e, n};
+        }
+        vim4j_cuda_mixer_buffers mb{};
+        mb.dims = vim4j_cuda_mixer_dims{d, e, n, r};
+        mb.rows = static_cast<int64_t>(rows);
+        mb.normed = h;
+        mb.hidden = hidden;
+        mb.xz = xz;
+        mb.delta = delta;
+        mb.y = y;
+        mb.xc_f = xcf;
+        mb.xc_b = xcb;
+        mb.x_dbl_f = xdf;
+        mb.x_dbl_b = xdb;
+        ms = time_ms([&] { ok(vim4j_cuda_mixer_forward(&mw, &mb, batch, len, s), "mixer"); }, reps);
         std::printf("kernel=mixer_layer model=%s batch=%d len=%d precision=%s ms=%.4f per_image_us=%.2f\n", mdl.name, batch, len, pn,
                     ms, 1000.0 * ms / batch);
     }
     // Scan, one direction, delta given: reads u, delta, z (E floats each per row) + B, C (2N per row), writes out.
     double ms = time_ms([&] {
-        ok(vim4j_cuda_selective_scan(xcf, e, delta, e, at, xdf + r, xdf + r + n, xdbl, dsk, dtb, xz + e, 2 * e, y, e, batch, len, e,
-                                     n, 0, 1.0f, 0, s), "scan");
+        const vim4j_cuda_scan_inputs in{{xcf, e}, {delta, e}, {xdf + r, xdbl}, {xdf + r + n, xdbl}, {xz + e, 2 * e}};
+        const vim4j_cuda_scan_weights sw{at, dsk, dtb, e, n};
+        const vim4j_cuda_scan_mode mode{0, 1.0f, 0};
+        const vim4j_cuda_rows out{y, e};
+        ok(vim4j_cuda_selective_scan(&in, &sw, &out, batch, len, &mode, s), "scan");
     }, reps);
     report_bw("selective_scan", mdl.name, batch, len, ms, 4.0 * rows * (4.0 * e + 2.0 * n));
-    ms = time_ms([&] { ok(vim4j_cuda_conv_silu(xz, 2 * e, convw, convb, xcf, e, batch, len, e, k, 0, s), "conv"); }, reps);
+    const vim4j_cuda_rows cx{xz, 2 * e}, co{xcf, e};
+    const vim4j_cuda_conv_weights cw{convw, convb, e, k};
+    ms = time_ms([&] { ok(vim4j_cuda_conv_silu(&cx, &cw, &co, batch, len, 0, s), "conv"); }, reps);
     report_bw("conv_silu", mdl.name, batch, len, ms, 4.0 * rows * 2.0 * e);
     ms = time_ms([&] { ok(vim4j_cuda_add_rms_norm(res, hidden, normw, h, static_cast<int32_t>(rows), d, 1e-5f, s), "norm"); }, reps);
     report_bw("add_rms_norm", mdl.name, batch, len, ms, 4.0 * rows * 4.0 * d);

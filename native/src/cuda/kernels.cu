@@ -1,11 +1,30 @@
-// Kernel entry points of the C ABI: validate every argument (a message naming the function, the argument and its
-// value), enqueue on the stream, report launch failures. vim4j_cuda_mixer_forward enqueues a whole bimamba-v2
-// mixer layer with 7 launches and one memset.
+// Kernel entry points of the C ABI: validate every argument (a message naming the function, the argument - a struct
+// field as 'w->k' - and its value), enqueue on the stream, report launch failures. The argument structs are read here
+// and never kept: their values go into the launches. vim4j_cuda_mixer_forward enqueues a whole bimamba-v2 mixer layer
+// with 7 launches and one memset.
+#include <cstddef>
+#include <cstdio>
+
 #include "status.h"
 #include "launch.h"
 #include "vim4j_cuda.h"
 
 using namespace vim4j_cuda;
+
+// The layouts the Java bindings describe (bindings/.../vim4j_cuda_*.java, checked against this header by
+// BindingsDriftTest): LP64, natural alignment.
+static_assert(sizeof(vim4j_cuda_rows) == 16, "vim4j_cuda_rows layout");
+static_assert(sizeof(vim4j_cuda_linear_weight) == 32, "vim4j_cuda_linear_weight layout");
+static_assert(sizeof(vim4j_cuda_conv_weights) == 24, "vim4j_cuda_conv_weights layout");
+static_assert(sizeof(vim4j_cuda_scan_weights) == 32, "vim4j_cuda_scan_weights layout");
+static_assert(sizeof(vim4j_cuda_scan_inputs) == 80, "vim4j_cuda_scan_inputs layout");
+static_assert(sizeof(vim4j_cuda_scan_mode) == 12, "vim4j_cuda_scan_mode layout");
+static_assert(sizeof(vim4j_cuda_branch_weights) == 120, "vim4j_cuda_branch_weights layout");
+static_assert(offsetof(vim4j_cuda_branch_weights, scan) == 88, "vim4j_cuda_branch_weights layout");
+static_assert(sizeof(vim4j_cuda_mixer_weights) == 304, "vim4j_cuda_mixer_weights layout");
+static_assert(sizeof(vim4j_cuda_mixer_dims) == 16, "vim4j_cuda_mixer_dims layout");
+static_assert(sizeof(vim4j_cuda_mixer_buffers) == 96, "vim4j_cuda_mixer_buffers layout");
+static_assert(sizeof(vim4j_cuda_patch_grid) == 20, "vim4j_cuda_patch_grid layout");
 
 namespace {
 
@@ -15,40 +34,80 @@ cudaStream_t as_stream(void* s) { return static_cast<cudaStream_t>(s); }
 
 #define REQUIRE(cond, name, value, rule) VIM4J_CUDA_REQUIRE(fn, cond, name, value, rule)
 #define NONNULL(ptr) VIM4J_CUDA_NONNULL(fn, ptr)
+#define TRY(call)                                 \
+    do {                                          \
+        const int32_t st_ = (call);               \
+        if (st_ != VIM4J_CUDA_OK) return st_;     \
+    } while (0)
 
-int32_t check_precision(const char* fn, int32_t precision) {
-    REQUIRE(precision == VIM4J_CUDA_PRECISION_FP32 || precision == VIM4J_CUDA_PRECISION_TF32, "precision", precision,
-            "must be VIM4J_CUDA_PRECISION_FP32 (0) or VIM4J_CUDA_PRECISION_TF32 (1)");
+int32_t null_arg(const char* fn, const char* name) {
+    return fail(VIM4J_CUDA_ERR_INVALID_ARGUMENT, "%s: invalid argument '%s': must not be NULL", fn, name);
+}
+
+// '<prefix><field>' = value: must equal <what> (want)
+int32_t expect_eq(const char* fn, const char* prefix, const char* field, int64_t value, int64_t want, const char* what) {
+    if (value == want) return VIM4J_CUDA_OK;
+    return fail(VIM4J_CUDA_ERR_INVALID_ARGUMENT, "%s: invalid argument '%s%s' = %lld: must equal %s (%lld)", fn, prefix,
+                field, static_cast<long long>(value), what, static_cast<long long>(want));
+}
+
+int32_t check_precision(const char* fn, const char* name, int32_t precision) {
+    if (precision == VIM4J_CUDA_PRECISION_FP32 || precision == VIM4J_CUDA_PRECISION_TF32) return VIM4J_CUDA_OK;
+    if (precision == VIM4J_CUDA_PRECISION_BF16) {
+        return fail(VIM4J_CUDA_ERR_INVALID_ARGUMENT,
+                    "%s: invalid argument '%s' = 2: VIM4J_CUDA_PRECISION_BF16 is reserved and not supported by this "
+                    "build",
+                    fn, name);
+    }
+    return fail(VIM4J_CUDA_ERR_INVALID_ARGUMENT,
+                "%s: invalid argument '%s' = %d: must be VIM4J_CUDA_PRECISION_FP32 (0) or VIM4J_CUDA_PRECISION_TF32 (1)",
+                fn, name, precision);
+}
+
+// A linear weight's own consistency (prefix names it, e.g. "w->" or "w->forward.x_proj."); its pointers are checked
+// only when it will be used (needed).
+int32_t check_linear_weight(const char* fn, const char* prefix, const vim4j_cuda_linear_weight& w, bool needed) {
+    char name[96];
+    std::snprintf(name, sizeof name, "%sn", prefix);
+    VIM4J_CUDA_REQUIRE(fn, w.n >= 1, name, w.n, "must be >= 1");
+    std::snprintf(name, sizeof name, "%sk", prefix);
+    VIM4J_CUDA_REQUIRE(fn, w.k >= 1, name, w.k, "must be >= 1");
+    std::snprintf(name, sizeof name, "%sprecision", prefix);
+    TRY(check_precision(fn, name, w.precision));
+    std::snprintf(name, sizeof name, "%slayout", prefix);
+    VIM4J_CUDA_REQUIRE(fn, w.layout == VIM4J_CUDA_LAYOUT_ROW_MAJOR, name, w.layout,
+                       "must be VIM4J_CUDA_LAYOUT_ROW_MAJOR (0)");
+    if (needed && w.weight == nullptr) {
+        std::snprintf(name, sizeof name, "%sweight", prefix);
+        return null_arg(fn, name);
+    }
     return VIM4J_CUDA_OK;
 }
 
-int32_t check_linear(const char* fn, const float* a, int64_t lda, int32_t m, const float* w, int32_t n, int32_t k,
-                     float* c, int64_t ldc, int32_t precision) {
-    REQUIRE(m >= 0, "m", m, "must be >= 0");
-    REQUIRE(n >= 1, "n", n, "must be >= 1");
-    REQUIRE(k >= 1, "k", k, "must be >= 1");
-    REQUIRE(lda >= k, "lda", lda, "must be >= k");
-    REQUIRE(ldc >= n, "ldc", ldc, "must be >= n");
-    if (m > 0) {
-        NONNULL(a);
-        NONNULL(w);
-        NONNULL(c);
-    }
-    return check_precision(fn, precision);
+const float* weights(const vim4j_cuda_linear_weight& w) { return static_cast<const float*>(w.weight); }
+
+void launch(const float* a, int64_t lda, int32_t m, const vim4j_cuda_linear_weight& w, float* c, int64_t ldc,
+            cudaStream_t s) {
+    launch_linear(a, lda, m, weights(w), w.bias, w.n, w.k, c, ldc, w.precision, s);
 }
 
 }  // namespace
 
 extern "C" {
 
-int32_t vim4j_cuda_linear(const float* a, int64_t lda, int32_t m, const float* w, const float* bias, int32_t n,
-                          int32_t k, float* c, int64_t ldc, int32_t precision, void* stream) {
+int32_t vim4j_cuda_linear(const float* a, int64_t lda, int32_t m, const struct vim4j_cuda_linear_weight* w, float* c,
+                          int64_t ldc, void* stream) {
     static const char* fn = "vim4j_cuda_linear";
     VIM4J_CUDA_BIND(fn);
-    const int32_t st = check_linear(fn, a, lda, m, w, n, k, c, ldc, precision);
-    if (st != VIM4J_CUDA_OK) return st;
+    NONNULL(w);
+    REQUIRE(m >= 0, "m", m, "must be >= 0");
+    TRY(check_linear_weight(fn, "w->", *w, m > 0));
+    REQUIRE(lda >= w->k, "lda", lda, "must be >= w->k");
+    REQUIRE(ldc >= w->n, "ldc", ldc, "must be >= w->n");
     if (m == 0) return VIM4J_CUDA_OK;  // touches no device (and so needs none)
-    launch_linear(a, lda, m, w, bias, n, k, c, ldc, precision, as_stream(stream));
+    NONNULL(a);
+    NONNULL(c);
+    launch(a, lda, m, *w, c, ldc, as_stream(stream));
     return check_launch(fn);
 }
 
@@ -70,93 +129,102 @@ int32_t vim4j_cuda_add_rms_norm(float* residual, const float* hidden, const floa
     return check_launch(fn);
 }
 
-int32_t vim4j_cuda_conv_silu(const float* x, int64_t ldx, const float* w, const float* bias, float* out, int64_t ldo,
-                             int32_t batch, int32_t len, int32_t channels, int32_t kernel, int32_t reverse,
+int32_t vim4j_cuda_conv_silu(const struct vim4j_cuda_rows* x, const struct vim4j_cuda_conv_weights* w,
+                             const struct vim4j_cuda_rows* out, int32_t batch, int32_t len, int32_t reverse,
                              void* stream) {
     static const char* fn = "vim4j_cuda_conv_silu";
     VIM4J_CUDA_BIND(fn);
-    REQUIRE(batch >= 0, "batch", batch, "must be >= 0");
-    REQUIRE(len >= 0, "len", len, "must be >= 0");
-    REQUIRE(channels >= 0, "channels", channels, "must be >= 0");
-    REQUIRE(kernel >= 1, "kernel", kernel, "must be >= 1");
-    REQUIRE(ldx >= channels, "ldx", ldx, "must be >= channels");
-    REQUIRE(ldo >= channels, "ldo", ldo, "must be >= channels");
-    if (batch == 0 || len == 0 || channels == 0) return VIM4J_CUDA_OK;
     NONNULL(x);
     NONNULL(w);
-    NONNULL(bias);
     NONNULL(out);
-    launch_conv_silu(x, ldx, w, bias, out, ldo, nullptr, nullptr, nullptr, batch, len, channels, kernel,
-                     reverse != 0 ? 1 : 0, as_stream(stream));
+    REQUIRE(batch >= 0, "batch", batch, "must be >= 0");
+    REQUIRE(len >= 0, "len", len, "must be >= 0");
+    REQUIRE(w->channels >= 0, "w->channels", w->channels, "must be >= 0");
+    REQUIRE(w->kernel >= 1, "w->kernel", w->kernel, "must be >= 1");
+    REQUIRE(x->ld >= w->channels, "x->ld", x->ld, "must be >= w->channels");
+    REQUIRE(out->ld >= w->channels, "out->ld", out->ld, "must be >= w->channels");
+    if (batch == 0 || len == 0 || w->channels == 0) return VIM4J_CUDA_OK;
+    NONNULL(x->data);
+    NONNULL(w->weight);
+    NONNULL(w->bias);
+    NONNULL(out->data);
+    launch_conv_silu(x->data, x->ld, w->weight, w->bias, out->data, out->ld, nullptr, nullptr, nullptr, batch, len,
+                     w->channels, w->kernel, reverse != 0 ? 1 : 0, as_stream(stream));
     return check_launch(fn);
 }
 
-int32_t vim4j_cuda_selective_scan(const float* u, int64_t ldu, const float* delta, int64_t ldd, const float* a_t,
-                                  const float* b, const float* c, int64_t ldbc, const float* d_skip,
-                                  const float* delta_bias, const float* z, int64_t ldz, float* out, int64_t ldo,
-                                  int32_t batch, int32_t len, int32_t channels, int32_t states, int32_t reverse,
-                                  float out_scale, int32_t accumulate, void* stream) {
+int32_t vim4j_cuda_selective_scan(const struct vim4j_cuda_scan_inputs* in, const struct vim4j_cuda_scan_weights* w,
+                                  const struct vim4j_cuda_rows* out, int32_t batch, int32_t len,
+                                  const struct vim4j_cuda_scan_mode* mode, void* stream) {
     static const char* fn = "vim4j_cuda_selective_scan";
     VIM4J_CUDA_BIND(fn);
+    NONNULL(in);
+    NONNULL(w);
+    NONNULL(out);
+    NONNULL(mode);
+    const int32_t channels = w->channels, states = w->states;
     REQUIRE(batch >= 0 && batch <= 65535, "batch", batch, "must be in [0, 65535]");
     REQUIRE(len >= 0, "len", len, "must be >= 0");
-    REQUIRE(channels >= 0, "channels", channels, "must be >= 0");
-    REQUIRE(states >= 1 && states <= kMaxStates, "states", states, "must be in [1, 256]");
-    REQUIRE(ldu >= channels, "ldu", ldu, "must be >= channels");
-    REQUIRE(ldd >= channels, "ldd", ldd, "must be >= channels");
-    REQUIRE(ldz >= channels, "ldz", ldz, "must be >= channels");
-    REQUIRE(ldo >= channels, "ldo", ldo, "must be >= channels");
-    REQUIRE(ldbc >= states, "ldbc", ldbc, "must be >= states");
+    REQUIRE(channels >= 0, "w->channels", channels, "must be >= 0");
+    REQUIRE(states >= 1 && states <= kMaxStates, "w->states", states, "must be in [1, 256]");
+    REQUIRE(in->u.ld >= channels, "in->u.ld", in->u.ld, "must be >= w->channels");
+    REQUIRE(in->delta.ld >= channels, "in->delta.ld", in->delta.ld, "must be >= w->channels");
+    REQUIRE(in->z.ld >= channels, "in->z.ld", in->z.ld, "must be >= w->channels");
+    REQUIRE(out->ld >= channels, "out->ld", out->ld, "must be >= w->channels");
+    REQUIRE(in->b.ld >= states, "in->b.ld", in->b.ld, "must be >= w->states");
+    if (in->c.ld != in->b.ld) return expect_eq(fn, "in->", "c.ld", in->c.ld, in->b.ld, "in->b.ld");
     if (batch == 0 || len == 0 || channels == 0) return VIM4J_CUDA_OK;
-    NONNULL(u);
-    NONNULL(delta);
-    NONNULL(a_t);
-    NONNULL(b);
-    NONNULL(c);
-    NONNULL(d_skip);
-    NONNULL(delta_bias);
-    NONNULL(z);
-    NONNULL(out);
+    NONNULL(in->u.data);
+    NONNULL(in->delta.data);
+    NONNULL(in->b.data);
+    NONNULL(in->c.data);
+    NONNULL(in->z.data);
+    NONNULL(w->a_t);
+    NONNULL(w->d_skip);
+    NONNULL(w->delta_bias);
+    NONNULL(out->data);
     // B and C may live in different buffers here; the kernel addresses both from `b` with c_off = c - b.
     ScanDirection d{};
-    d.u = u;
-    d.ldu = ldu;
-    d.delta = delta;
-    d.ldd = ldd;
+    d.u = in->u.data;
+    d.ldu = in->u.ld;
+    d.delta = in->delta.data;
+    d.ldd = in->delta.ld;
     d.dt_proj = nullptr;
     d.dt_rank = 0;
-    d.a_t = a_t;
-    d.bc = b;
+    d.a_t = w->a_t;
+    d.bc = in->b.data;
     d.b_off = 0;
-    d.c_off = c - b;
-    d.ldbc = ldbc;
-    d.d_skip = d_skip;
-    d.delta_bias = delta_bias;
-    d.z = z;
-    d.ldz = ldz;
-    d.out = out;
-    d.ldo = ldo;
-    d.reverse = reverse != 0 ? 1 : 0;
-    d.out_scale = out_scale;
-    d.mode = accumulate != 0 ? kScanAccumulate : kScanStore;
+    d.c_off = in->c.data - in->b.data;
+    d.ldbc = in->b.ld;
+    d.d_skip = w->d_skip;
+    d.delta_bias = w->delta_bias;
+    d.z = in->z.data;
+    d.ldz = in->z.ld;
+    d.out = out->data;
+    d.ldo = out->ld;
+    d.reverse = mode->reverse != 0 ? 1 : 0;
+    d.out_scale = mode->out_scale;
+    d.mode = mode->accumulate != 0 ? kScanAccumulate : kScanStore;
     launch_selective_scan(&d, 1, batch, len, channels, states, as_stream(stream));
     return check_launch(fn);
 }
 
-int32_t vim4j_cuda_im2col(const float* images, int32_t batch, int32_t channels, int32_t height, int32_t width,
-                          int32_t patch, int32_t stride, float* out, void* stream) {
+int32_t vim4j_cuda_im2col(const float* images, int32_t batch, const struct vim4j_cuda_patch_grid* grid, float* out,
+                          void* stream) {
     static const char* fn = "vim4j_cuda_im2col";
     VIM4J_CUDA_BIND(fn);
+    NONNULL(grid);
     REQUIRE(batch >= 0, "batch", batch, "must be >= 0");
-    REQUIRE(channels >= 1, "channels", channels, "must be >= 1");
-    REQUIRE(patch >= 1, "patch", patch, "must be >= 1");
-    REQUIRE(stride >= 1, "stride", stride, "must be >= 1");
-    REQUIRE(height >= patch, "height", height, "must be >= patch");
-    REQUIRE(width >= patch, "width", width, "must be >= patch");
+    REQUIRE(grid->channels >= 1, "grid->channels", grid->channels, "must be >= 1");
+    REQUIRE(grid->patch >= 1, "grid->patch", grid->patch, "must be >= 1");
+    REQUIRE(grid->stride >= 1, "grid->stride", grid->stride, "must be >= 1");
+    REQUIRE(grid->height >= grid->patch, "grid->height", grid->height, "must be >= grid->patch");
+    REQUIRE(grid->width >= grid->patch, "grid->width", grid->width, "must be >= grid->patch");
     if (batch == 0) return VIM4J_CUDA_OK;
     NONNULL(images);
     NONNULL(out);
-    launch_im2col(images, batch, channels, height, width, patch, stride, out, as_stream(stream));
+    launch_im2col(images, batch, grid->channels, grid->height, grid->width, grid->patch, grid->stride, out,
+                  as_stream(stream));
     return check_launch(fn);
 }
 
@@ -187,82 +255,127 @@ int32_t vim4j_cuda_embed_tokens(const float* patch_rows, const float* cls_token,
     return check_launch(fn);
 }
 
-int32_t vim4j_cuda_mixer_forward(const float* h, float* hidden, int32_t batch, int32_t len, int32_t d_model,
-                                 int32_t d_inner, int32_t d_state, int32_t dt_rank, int32_t d_conv,
-                                 const float* in_proj, const float* out_proj,
-                                 const float* conv_w_f, const float* conv_b_f, const float* x_proj_f,
-                                 const float* dt_proj_f, const float* dt_bias_f, const float* a_t_f, const float* d_f,
-                                 const float* conv_w_b, const float* conv_b_b, const float* x_proj_b,
-                                 const float* dt_proj_b, const float* dt_bias_b, const float* a_t_b, const float* d_b,
-                                 float* xz, float* xc_f, float* xc_b, float* x_dbl_f, float* x_dbl_b, float* y,
-                                 int32_t precision, void* stream) {
+int32_t vim4j_cuda_mixer_forward(const struct vim4j_cuda_mixer_weights* w, const struct vim4j_cuda_mixer_buffers* b,
+                                 int32_t batch, int32_t len, void* stream) {
     static const char* fn = "vim4j_cuda_mixer_forward";
     VIM4J_CUDA_BIND(fn);
+    NONNULL(w);
+    NONNULL(b);
+    const vim4j_cuda_mixer_dims& dims = b->dims;
     REQUIRE(batch >= 0 && batch <= 65535, "batch", batch, "must be in [0, 65535]");
     REQUIRE(len >= 0, "len", len, "must be >= 0");
-    REQUIRE(d_model >= 1, "d_model", d_model, "must be >= 1");
-    REQUIRE(d_inner >= 1, "d_inner", d_inner, "must be >= 1");
-    REQUIRE(d_state >= 1 && d_state <= kMaxStates, "d_state", d_state, "must be in [1, 256]");
-    REQUIRE(dt_rank >= 1, "dt_rank", dt_rank, "must be >= 1");
-    REQUIRE(d_conv >= 1, "d_conv", d_conv, "must be >= 1");
-    const int32_t pc = check_precision(fn, precision);
-    if (pc != VIM4J_CUDA_OK) return pc;
+    REQUIRE(dims.d_model >= 1, "b->dims.d_model", dims.d_model, "must be >= 1");
+    REQUIRE(dims.d_inner >= 1, "b->dims.d_inner", dims.d_inner, "must be >= 1");
+    REQUIRE(dims.d_state >= 1 && dims.d_state <= kMaxStates, "b->dims.d_state", dims.d_state, "must be in [1, 256]");
+    REQUIRE(dims.dt_rank >= 1, "b->dims.dt_rank", dims.dt_rank, "must be >= 1");
     REQUIRE(static_cast<int64_t>(batch) * len <= INT32_MAX, "len", len, "batch * len must be <= 2^31 - 1");
-    if (batch == 0 || len == 0) return VIM4J_CUDA_OK;
-    const void* ptrs[] = {h, hidden, in_proj, out_proj, conv_w_f, conv_b_f, x_proj_f, dt_proj_f, dt_bias_f, a_t_f,
-                          d_f, conv_w_b, conv_b_b, x_proj_b, dt_proj_b, dt_bias_b, a_t_b, d_b, xz, xc_f, xc_b,
-                          x_dbl_f, x_dbl_b, y};
-    static const char* names[] = {"h", "hidden", "in_proj", "out_proj", "conv_w_f", "conv_b_f", "x_proj_f",
-                                  "dt_proj_f", "dt_bias_f", "a_t_f", "d_f", "conv_w_b", "conv_b_b", "x_proj_b",
-                                  "dt_proj_b", "dt_bias_b", "a_t_b", "d_b", "xz", "xc_f", "xc_b", "x_dbl_f",
-                                  "x_dbl_b", "y"};
-    for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; ++i) {
-        if (ptrs[i] == nullptr) {
-            return fail(VIM4J_CUDA_ERR_INVALID_ARGUMENT, "%s: invalid argument '%s': must not be NULL", fn, names[i]);
+    REQUIRE(static_cast<int64_t>(batch) * len <= b->rows, "len", len, "batch * len must be <= b->rows");
+    const int32_t dm = dims.d_model, e = dims.d_inner, n = dims.d_state, r = dims.dt_rank, xdbl = r + 2 * n;
+    const bool work = batch > 0 && len > 0;
+    // Every width of the weights against the buffers' dims, so a mixed-up model and workspace is an error, not a fault.
+    TRY(check_linear_weight(fn, "w->in_proj.", w->in_proj, work));
+    TRY(expect_eq(fn, "w->", "in_proj.n", w->in_proj.n, 2 * static_cast<int64_t>(e), "2 * b->dims.d_inner"));
+    TRY(expect_eq(fn, "w->", "in_proj.k", w->in_proj.k, dm, "b->dims.d_model"));
+    TRY(check_linear_weight(fn, "w->out_proj.", w->out_proj, work));
+    TRY(expect_eq(fn, "w->", "out_proj.n", w->out_proj.n, dm, "b->dims.d_model"));
+    TRY(expect_eq(fn, "w->", "out_proj.k", w->out_proj.k, e, "b->dims.d_inner"));
+    const vim4j_cuda_branch_weights* branches[2] = {&w->forward, &w->backward};
+    static const char* prefix[2] = {"w->forward.", "w->backward."};
+    char name[96];
+    for (int dir = 0; dir < 2; ++dir) {
+        const vim4j_cuda_branch_weights& br = *branches[dir];
+        const char* p = prefix[dir];
+        TRY(expect_eq(fn, p, "conv.channels", br.conv.channels, e, "b->dims.d_inner"));
+        std::snprintf(name, sizeof name, "%sconv.kernel", p);
+        VIM4J_CUDA_REQUIRE(fn, br.conv.kernel >= 1, name, br.conv.kernel, "must be >= 1");
+        std::snprintf(name, sizeof name, "%sx_proj.", p);
+        TRY(check_linear_weight(fn, name, br.x_proj, work));
+        TRY(expect_eq(fn, p, "x_proj.n", br.x_proj.n, xdbl, "b->dims.dt_rank + 2 * b->dims.d_state"));
+        TRY(expect_eq(fn, p, "x_proj.k", br.x_proj.k, e, "b->dims.d_inner"));
+        std::snprintf(name, sizeof name, "%sdt_proj.", p);
+        TRY(check_linear_weight(fn, name, br.dt_proj, work));
+        TRY(expect_eq(fn, p, "dt_proj.n", br.dt_proj.n, e, "b->dims.d_inner"));
+        TRY(expect_eq(fn, p, "dt_proj.k", br.dt_proj.k, r, "b->dims.dt_rank"));
+        if (br.dt_proj.bias != nullptr) {
+            return fail(VIM4J_CUDA_ERR_INVALID_ARGUMENT,
+                        "%s: invalid argument '%sdt_proj.bias': must be NULL (dt_proj's bias is %sscan.delta_bias, "
+                        "added inside the scan)",
+                        fn, p, p);
         }
+        // dt_proj is folded into the scan, which reads fp32 weights at full precision whatever the layer's precision
+        TRY(expect_eq(fn, p, "scan.channels", br.scan.channels, e, "b->dims.d_inner"));
+        TRY(expect_eq(fn, p, "scan.states", br.scan.states, n, "b->dims.d_state"));
+    }
+    TRY(expect_eq(fn, "w->", "backward.conv.kernel", w->backward.conv.kernel, w->forward.conv.kernel,
+                  "w->forward.conv.kernel"));
+    if (!work) return VIM4J_CUDA_OK;
+    const struct {
+        const void* ptr;
+        const char* name;
+    } ptrs[] = {{b->normed, "b->normed"},
+                {b->hidden, "b->hidden"},
+                {b->xz, "b->xz"},
+                {b->y, "b->y"},
+                {b->xc_f, "b->xc_f"},
+                {b->xc_b, "b->xc_b"},
+                {b->x_dbl_f, "b->x_dbl_f"},
+                {b->x_dbl_b, "b->x_dbl_b"},
+                {w->forward.conv.weight, "w->forward.conv.weight"},
+                {w->forward.conv.bias, "w->forward.conv.bias"},
+                {w->forward.scan.a_t, "w->forward.scan.a_t"},
+                {w->forward.scan.d_skip, "w->forward.scan.d_skip"},
+                {w->forward.scan.delta_bias, "w->forward.scan.delta_bias"},
+                {w->backward.conv.weight, "w->backward.conv.weight"},
+                {w->backward.conv.bias, "w->backward.conv.bias"},
+                {w->backward.scan.a_t, "w->backward.scan.a_t"},
+                {w->backward.scan.d_skip, "w->backward.scan.d_skip"},
+                {w->backward.scan.delta_bias, "w->backward.scan.delta_bias"}};
+    for (const auto& p : ptrs) {
+        if (p.ptr == nullptr) return null_arg(fn, p.name);
     }
     const cudaStream_t s = as_stream(stream);
     const int32_t rows = batch * len;  // fits: checked above
-    const int32_t e = d_inner, xdbl = dt_rank + 2 * d_state;
 
-    // 1. xz = in_proj(h): (rows, 2E), x | z
-    launch_linear(h, d_model, rows, in_proj, nullptr, 2 * e, d_model, xz, 2 * e, precision, s);
+    // 1. xz = in_proj(normed): (rows, 2E), x | z
+    launch(b->normed, dm, rows, w->in_proj, b->xz, 2 * e, s);
     // 2. both directions' conv1d + SiLU in one launch (the backward one causal in reversed order, by index)
-    launch_conv_silu(xz, 2 * e, conv_w_f, conv_b_f, xc_f, e, conv_w_b, conv_b_b, xc_b, batch, len, e, d_conv, 0, s);
+    launch_conv_silu(b->xz, 2 * e, w->forward.conv.weight, w->forward.conv.bias, b->xc_f, e, w->backward.conv.weight,
+                     w->backward.conv.bias, b->xc_b, batch, len, e, w->forward.conv.kernel, 0, s);
     // 3. x_dbl = x_proj(xc) per direction: dt_low | B | C
-    launch_linear(xc_f, e, rows, x_proj_f, nullptr, xdbl, e, x_dbl_f, xdbl, precision, s);
-    launch_linear(xc_b, e, rows, x_proj_b, nullptr, xdbl, e, x_dbl_b, xdbl, precision, s);
+    launch(b->xc_f, e, rows, w->forward.x_proj, b->x_dbl_f, xdbl, s);
+    launch(b->xc_b, e, rows, w->backward.x_proj, b->x_dbl_b, xdbl, s);
     // 4. y = (S_f + S_b) / 2: both scans in one launch, dt_proj folded in, atomically added onto zero
-    const cudaError_t mz = cudaMemsetAsync(y, 0, static_cast<size_t>(rows) * e * sizeof(float), s);
+    const cudaError_t mz = cudaMemsetAsync(b->y, 0, static_cast<size_t>(rows) * e * sizeof(float), s);
     if (mz != cudaSuccess) return fail_cuda(fn, "cudaMemsetAsync(y)", mz);
     ScanDirection dirs[2];
     for (int dir = 0; dir < 2; ++dir) {
+        const vim4j_cuda_branch_weights& br = *branches[dir];
         ScanDirection& d = dirs[dir];
         d = ScanDirection{};
-        d.u = dir == 0 ? xc_f : xc_b;
+        d.u = dir == 0 ? b->xc_f : b->xc_b;
         d.ldu = e;
         d.delta = nullptr;
         d.ldd = e;
-        d.dt_proj = dir == 0 ? dt_proj_f : dt_proj_b;
-        d.dt_rank = dt_rank;
-        d.a_t = dir == 0 ? a_t_f : a_t_b;
-        d.bc = dir == 0 ? x_dbl_f : x_dbl_b;
-        d.b_off = dt_rank;
-        d.c_off = dt_rank + d_state;
+        d.dt_proj = weights(br.dt_proj);
+        d.dt_rank = r;
+        d.a_t = br.scan.a_t;
+        d.bc = dir == 0 ? b->x_dbl_f : b->x_dbl_b;
+        d.b_off = r;
+        d.c_off = r + n;
         d.ldbc = xdbl;
-        d.d_skip = dir == 0 ? d_f : d_b;
-        d.delta_bias = dir == 0 ? dt_bias_f : dt_bias_b;
-        d.z = xz + e;
+        d.d_skip = br.scan.d_skip;
+        d.delta_bias = br.scan.delta_bias;
+        d.z = b->xz + e;
         d.ldz = 2 * e;
-        d.out = y;
+        d.out = b->y;
         d.ldo = e;
         d.reverse = dir;
         d.out_scale = 0.5f;
         d.mode = kScanAtomic;
     }
-    launch_selective_scan(dirs, 2, batch, len, e, d_state, s);
+    launch_selective_scan(dirs, 2, batch, len, e, n, s);
     // 5. hidden = out_proj(y)
-    launch_linear(y, e, rows, out_proj, nullptr, d_model, e, hidden, d_model, precision, s);
+    launch(b->y, e, rows, w->out_proj, b->hidden, dm, s);
     return check_launch(fn);
 }
 

@@ -95,6 +95,25 @@ struct Dev {
     }
 };
 
+// Argument structs of the ABI around raw device pointers.
+inline vim4j_cuda_linear_weight linear_weight(const float* w, const float* bias, int32_t n, int32_t k, int32_t precision) {
+    vim4j_cuda_linear_weight lw{};
+    lw.weight = w;
+    lw.bias = bias;
+    lw.n = n;
+    lw.k = k;
+    lw.precision = precision;
+    lw.layout = VIM4J_CUDA_LAYOUT_ROW_MAJOR;
+    return lw;
+}
+
+inline vim4j_cuda_rows rows(const float* data, int64_t ld) {
+    vim4j_cuda_rows r{};
+    r.data = const_cast<float*>(data);
+    r.ld = ld;
+    return r;
+}
+
 inline std::vector<float> random_vec(std::mt19937& rng, size_t n, float lo, float hi) {
     std::uniform_real_distribution<float> d(lo, hi);
     std::vector<float> v(n);

@@ -11,48 +11,137 @@ void expect_invalid(int32_t rc, const char* expected_message, const char* what) 
              vim4j_cuda_last_error(), expected_message);
 }
 
+// A mixer's weights and buffers of consistent widths (D = 8, E = 16, N = 4, R = 1, K = 4) on placeholder pointers.
+void mixer_args(float* p, vim4j_cuda_mixer_weights& w, vim4j_cuda_mixer_buffers& b) {
+    w = vim4j_cuda_mixer_weights{};
+    w.in_proj = ct::linear_weight(p, nullptr, 32, 8, VIM4J_CUDA_PRECISION_FP32);
+    w.out_proj = ct::linear_weight(p, nullptr, 8, 16, VIM4J_CUDA_PRECISION_FP32);
+    for (vim4j_cuda_branch_weights* br : {&w.forward, &w.backward}) {
+        br->conv = vim4j_cuda_conv_weights{p, p, 16, 4};
+        br->x_proj = ct::linear_weight(p, nullptr, 9, 16, VIM4J_CUDA_PRECISION_FP32);
+        br->dt_proj = ct::linear_weight(p, nullptr, 16, 1, VIM4J_CUDA_PRECISION_FP32);
+        br->scan = vim4j_cuda_scan_weights{p, p, p, 16, 4};
+    }
+    b = vim4j_cuda_mixer_buffers{};
+    b.dims = vim4j_cuda_mixer_dims{8, 16, 4, 1};
+    b.rows = 4;
+    b.normed = b.hidden = b.xz = b.delta = b.y = b.xc_f = b.xc_b = b.x_dbl_f = b.x_dbl_b = p;
+}
+
 void validation() {
     float* p = reinterpret_cast<float*>(static_cast<intptr_t>(4096));  // never dereferenced: validation fails first
-    expect_invalid(vim4j_cuda_linear(p, 4, 2, p, nullptr, 3, 0, p, 3, 0, nullptr),
-                   "vim4j_cuda_linear: invalid argument 'k' = 0: must be >= 1", "linear k");
-    expect_invalid(vim4j_cuda_linear(p, 2, 2, p, nullptr, 3, 4, p, 3, 0, nullptr),
-                   "vim4j_cuda_linear: invalid argument 'lda' = 2: must be >= k", "linear lda");
-    expect_invalid(vim4j_cuda_linear(p, 4, 2, p, nullptr, 3, 4, p, 3, 7, nullptr),
-                   "vim4j_cuda_linear: invalid argument 'precision' = 7: must be VIM4J_CUDA_PRECISION_FP32 (0) or "
+    vim4j_cuda_linear_weight lw = ct::linear_weight(p, nullptr, 3, 0, VIM4J_CUDA_PRECISION_FP32);
+    expect_invalid(vim4j_cuda_linear(p, 4, 2, &lw, p, 3, nullptr),
+                   "vim4j_cuda_linear: invalid argument 'w->k' = 0: must be >= 1", "linear k");
+    lw.k = 4;
+    expect_invalid(vim4j_cuda_linear(p, 2, 2, &lw, p, 3, nullptr),
+                   "vim4j_cuda_linear: invalid argument 'lda' = 2: must be >= w->k", "linear lda");
+    lw.precision = 7;
+    expect_invalid(vim4j_cuda_linear(p, 4, 2, &lw, p, 3, nullptr),
+                   "vim4j_cuda_linear: invalid argument 'w->precision' = 7: must be VIM4J_CUDA_PRECISION_FP32 (0) or "
                    "VIM4J_CUDA_PRECISION_TF32 (1)",
                    "linear precision");
-    expect_invalid(vim4j_cuda_linear(nullptr, 4, 2, p, nullptr, 3, 4, p, 3, 0, nullptr),
+    lw.precision = VIM4J_CUDA_PRECISION_BF16;
+    expect_invalid(vim4j_cuda_linear(p, 4, 2, &lw, p, 3, nullptr),
+                   "vim4j_cuda_linear: invalid argument 'w->precision' = 2: VIM4J_CUDA_PRECISION_BF16 is reserved and "
+                   "not supported by this build",
+                   "linear bf16");
+    lw.precision = VIM4J_CUDA_PRECISION_TF32;
+    lw.layout = 3;
+    expect_invalid(vim4j_cuda_linear(p, 4, 2, &lw, p, 3, nullptr),
+                   "vim4j_cuda_linear: invalid argument 'w->layout' = 3: must be VIM4J_CUDA_LAYOUT_ROW_MAJOR (0)",
+                   "linear layout");
+    lw.layout = VIM4J_CUDA_LAYOUT_ROW_MAJOR;
+    expect_invalid(vim4j_cuda_linear(nullptr, 4, 2, &lw, p, 3, nullptr),
                    "vim4j_cuda_linear: invalid argument 'a': must not be NULL", "linear a");
+    expect_invalid(vim4j_cuda_linear(p, 4, 2, nullptr, p, 3, nullptr),
+                   "vim4j_cuda_linear: invalid argument 'w': must not be NULL", "linear w");
     expect_invalid(vim4j_cuda_add_rms_norm(p, nullptr, p, p, 3, 0, 1e-5f, nullptr),
                    "vim4j_cuda_add_rms_norm: invalid argument 'dim' = 0: must be >= 1", "norm dim");
     expect_invalid(vim4j_cuda_add_rms_norm(p, nullptr, p, p, 3, 8, -1.0f, nullptr),
                    "vim4j_cuda_add_rms_norm: invalid argument 'eps' = -1: must be >= 0", "norm eps");
-    expect_invalid(vim4j_cuda_conv_silu(p, 3, p, p, p, 4, 1, 5, 4, 4, 0, nullptr),
-                   "vim4j_cuda_conv_silu: invalid argument 'ldx' = 3: must be >= channels", "conv ldx");
-    expect_invalid(vim4j_cuda_selective_scan(p, 4, p, 4, p, p, p, 8, p, p, p, 4, p, 4, 1, 5, 4, 257, 0, 1.0f, 0,
-                                             nullptr),
-                   "vim4j_cuda_selective_scan: invalid argument 'states' = 257: must be in [1, 256]", "scan states");
-    expect_invalid(vim4j_cuda_selective_scan(p, 4, p, 4, p, p, p, 3, p, p, p, 4, p, 4, 1, 5, 4, 4, 0, 1.0f, 0,
-                                             nullptr),
-                   "vim4j_cuda_selective_scan: invalid argument 'ldbc' = 3: must be >= states", "scan ldbc");
-    expect_invalid(vim4j_cuda_im2col(p, 1, 3, 3, 8, 4, 4, p, nullptr),
-                   "vim4j_cuda_im2col: invalid argument 'height' = 3: must be >= patch", "im2col height");
+    vim4j_cuda_rows x3 = ct::rows(p, 3), x4 = ct::rows(p, 4), x8 = ct::rows(p, 8), x9 = ct::rows(p, 9);
+    vim4j_cuda_conv_weights cw{p, p, 4, 4};
+    expect_invalid(vim4j_cuda_conv_silu(&x3, &cw, &x4, 1, 5, 0, nullptr),
+                   "vim4j_cuda_conv_silu: invalid argument 'x->ld' = 3: must be >= w->channels", "conv ldx");
+    expect_invalid(vim4j_cuda_conv_silu(&x4, nullptr, &x4, 1, 5, 0, nullptr),
+                   "vim4j_cuda_conv_silu: invalid argument 'w': must not be NULL", "conv w");
+    vim4j_cuda_scan_inputs in{x4, x4, x8, x8, x4};
+    vim4j_cuda_scan_weights sw{p, p, p, 4, 257};
+    vim4j_cuda_scan_mode mode{0, 1.0f, 0};
+    expect_invalid(vim4j_cuda_selective_scan(&in, &sw, &x4, 1, 5, &mode, nullptr),
+                   "vim4j_cuda_selective_scan: invalid argument 'w->states' = 257: must be in [1, 256]", "scan states");
+    sw.states = 4;
+    in.b = x3;
+    expect_invalid(vim4j_cuda_selective_scan(&in, &sw, &x4, 1, 5, &mode, nullptr),
+                   "vim4j_cuda_selective_scan: invalid argument 'in->b.ld' = 3: must be >= w->states", "scan ldb");
+    in.b = x8;
+    in.c = x9;
+    expect_invalid(vim4j_cuda_selective_scan(&in, &sw, &x4, 1, 5, &mode, nullptr),
+                   "vim4j_cuda_selective_scan: invalid argument 'in->c.ld' = 9: must equal in->b.ld (8)", "scan ldc");
+    in.c = x8;
+    expect_invalid(vim4j_cuda_selective_scan(&in, &sw, &x4, 1, 5, nullptr, nullptr),
+                   "vim4j_cuda_selective_scan: invalid argument 'mode': must not be NULL", "scan mode");
+    vim4j_cuda_patch_grid grid{3, 3, 8, 4, 4};
+    expect_invalid(vim4j_cuda_im2col(p, 1, &grid, p, nullptr),
+                   "vim4j_cuda_im2col: invalid argument 'grid->height' = 3: must be >= grid->patch", "im2col height");
     expect_invalid(vim4j_cuda_malloc(0, nullptr), "vim4j_cuda_malloc: invalid argument 'bytes' = 0: must be > 0",
                    "malloc bytes");
     expect_invalid(vim4j_cuda_memcpy(p, p, -1, nullptr),
                    "vim4j_cuda_memcpy: invalid argument 'bytes' = -1: must be >= 0", "memcpy bytes");
-    expect_invalid(vim4j_cuda_mixer_forward(p, p, 1, 4, 8, 16, 4, 1, 4, p, p, p, p, p, p, p, p, p, p, p, p, p, p, p,
-                                            p, p, nullptr, p, p, p, p, 0, nullptr),
-                   "vim4j_cuda_mixer_forward: invalid argument 'xc_f': must not be NULL", "mixer xc_f");
-    expect_invalid(vim4j_cuda_mixer_forward(p, p, 65535, 32769, 8, 16, 4, 1, 4, p, p, p, p, p, p, p, p, p, p, p, p, p,
-                                            p, p, p, p, p, p, p, p, p, 0, nullptr),
+
+    vim4j_cuda_mixer_weights mw;
+    vim4j_cuda_mixer_buffers mb;
+    mixer_args(p, mw, mb);
+    mb.xc_f = nullptr;
+    expect_invalid(vim4j_cuda_mixer_forward(&mw, &mb, 1, 4, nullptr),
+                   "vim4j_cuda_mixer_forward: invalid argument 'b->xc_f': must not be NULL", "mixer xc_f");
+    mixer_args(p, mw, mb);
+    expect_invalid(vim4j_cuda_mixer_forward(&mw, &mb, 65535, 32769, nullptr),
                    "vim4j_cuda_mixer_forward: invalid argument 'len' = 32769: batch * len must be <= 2^31 - 1",
                    "mixer rows");
+    expect_invalid(vim4j_cuda_mixer_forward(&mw, &mb, 1, 5, nullptr),
+                   "vim4j_cuda_mixer_forward: invalid argument 'len' = 5: batch * len must be <= b->rows",
+                   "mixer capacity");
+    mw.backward.x_proj.n = 10;
+    expect_invalid(vim4j_cuda_mixer_forward(&mw, &mb, 1, 4, nullptr),
+                   "vim4j_cuda_mixer_forward: invalid argument 'w->backward.x_proj.n' = 10: must equal "
+                   "b->dims.dt_rank + 2 * b->dims.d_state (9)",
+                   "mixer x_proj width");
+    mixer_args(p, mw, mb);
+    mw.forward.dt_proj.bias = p;
+    expect_invalid(vim4j_cuda_mixer_forward(&mw, &mb, 1, 4, nullptr),
+                   "vim4j_cuda_mixer_forward: invalid argument 'w->forward.dt_proj.bias': must be NULL (dt_proj's "
+                   "bias is w->forward.scan.delta_bias, added inside the scan)",
+                   "mixer dt bias");
+    mixer_args(p, mw, mb);
+    mw.out_proj.precision = VIM4J_CUDA_PRECISION_BF16;
+    expect_invalid(vim4j_cuda_mixer_forward(&mw, &mb, 1, 4, nullptr),
+                   "vim4j_cuda_mixer_forward: invalid argument 'w->out_proj.precision' = 2: "
+                   "VIM4J_CUDA_PRECISION_BF16 is reserved and not supported by this build",
+                   "mixer bf16");
+    mixer_args(p, mw, mb);
+    mw.backward.conv.kernel = 3;
+    expect_invalid(vim4j_cuda_mixer_forward(&mw, &mb, 1, 4, nullptr),
+                   "vim4j_cuda_mixer_forward: invalid argument 'w->backward.conv.kernel' = 3: must equal "
+                   "w->forward.conv.kernel (4)",
+                   "mixer conv taps");
+    mixer_args(p, mw, mb);
+    mb.dims.d_state = 5;
+    expect_invalid(vim4j_cuda_mixer_forward(&mw, &mb, 1, 4, nullptr),
+                   "vim4j_cuda_mixer_forward: invalid argument 'w->forward.x_proj.n' = 9: must equal "
+                   "b->dims.dt_rank + 2 * b->dims.d_state (11)",
+                   "mixer dims");
+    expect_invalid(vim4j_cuda_mixer_forward(nullptr, &mb, 1, 4, nullptr),
+                   "vim4j_cuda_mixer_forward: invalid argument 'w': must not be NULL", "mixer w");
     expect_invalid(vim4j_cuda_graph_begin(nullptr), "vim4j_cuda_graph_begin: invalid argument 'stream': must not be NULL",
                    "graph stream");
     // Empty work is a valid no-op that touches nothing (and so needs no device).
-    CT_OK(vim4j_cuda_linear(nullptr, 4, 0, nullptr, nullptr, 3, 4, nullptr, 3, 0, nullptr));
+    lw = ct::linear_weight(nullptr, nullptr, 3, 4, VIM4J_CUDA_PRECISION_FP32);
+    CT_OK(vim4j_cuda_linear(nullptr, 4, 0, &lw, nullptr, 3, nullptr));
     CT_OK(vim4j_cuda_add(nullptr, nullptr, 0, nullptr));
+    mixer_args(nullptr, mw, mb);
+    CT_OK(vim4j_cuda_mixer_forward(&mw, &mb, 0, 4, nullptr));
 }
 
 void with_device() {

@@ -52,7 +52,8 @@ void test_linear(int m, int n, int k, int64_t lda_extra, int64_t ldc_extra, bool
     Vec w = ct::random_vec(rng, static_cast<size_t>(n) * k, -1, 1);
     Vec b = ct::random_vec(rng, n, -1, 1);
     ct::Dev da(a), dw(w), db(b), dc(static_cast<size_t>(m) * ldc, 7.0f);
-    CT_OK(vim4j_cuda_linear(da.ptr, lda, m, dw.ptr, bias ? db.ptr : nullptr, n, k, dc.ptr, ldc, precision, S()));
+    const vim4j_cuda_linear_weight lw = ct::linear_weight(dw.ptr, bias ? db.ptr : nullptr, n, k, precision);
+    CT_OK(vim4j_cuda_linear(da.ptr, lda, m, &lw, dc.ptr, ldc, S()));
     const Vec& c = dc.download();
     DVec want, scale;
     linear_ref(a, lda, m, w, bias ? &b : nullptr, n, k, want, scale);
@@ -121,7 +122,9 @@ void test_conv(int batch, int len, int ch, int kernel, bool reverse, int64_t ld_
     Vec w = ct::random_vec(rng, static_cast<size_t>(ch) * kernel, -1, 1);
     Vec bias = ct::random_vec(rng, ch, -1, 1);
     ct::Dev dx(x), dw(w), db(bias), dout(static_cast<size_t>(batch) * len * ldo, 5.0f);
-    CT_OK(vim4j_cuda_conv_silu(dx.ptr, ldx, dw.ptr, db.ptr, dout.ptr, ldo, batch, len, ch, kernel, reverse, S()));
+    const vim4j_cuda_rows xr = ct::rows(dx.ptr, ldx), outr = ct::rows(dout.ptr, ldo);
+    const vim4j_cuda_conv_weights cw{dw.ptr, db.ptr, ch, kernel};
+    CT_OK(vim4j_cuda_conv_silu(&xr, &cw, &outr, batch, len, reverse, S()));
     const Vec& o = dout.download();
     DVec want;
     conv_ref(x, ldx, w, bias, batch, len, ch, kernel, reverse, want);
@@ -173,9 +176,12 @@ void test_scan(const ScanCase& c) {
     Vec z = ct::random_vec(rng, rows * ld, -2, 2);
     Vec out0 = ct::random_vec(rng, rows * ld, -1, 1);
     ct::Dev du(u), dd(delta), da(a_t), dbc(bc), ds(dskip), db(dbias), dz(z), dout(out0);
-    CT_OK(vim4j_cuda_selective_scan(du.ptr, ld, dd.ptr, ld, da.ptr, dbc.ptr + 3, dbc.ptr + 3 + c.states, ldbc, ds.ptr,
-                                    db.ptr, dz.ptr, ld, dout.ptr, ld, c.batch, c.len, c.ch, c.states, c.reverse, 0.5f,
-                                    c.accumulate, S()));
+    const vim4j_cuda_scan_inputs in{ct::rows(du.ptr, ld), ct::rows(dd.ptr, ld), ct::rows(dbc.ptr + 3, ldbc),
+                                    ct::rows(dbc.ptr + 3 + c.states, ldbc), ct::rows(dz.ptr, ld)};
+    const vim4j_cuda_scan_weights sw{da.ptr, ds.ptr, db.ptr, c.ch, c.states};
+    const vim4j_cuda_scan_mode mode{c.reverse, 0.5f, c.accumulate};
+    const vim4j_cuda_rows outr = ct::rows(dout.ptr, ld);
+    CT_OK(vim4j_cuda_selective_scan(&in, &sw, &outr, c.batch, c.len, &mode, S()));
     const Vec& o = dout.download();
     DVec want(rows * ld, 0.0);
     for (size_t i = 0; i < want.size(); ++i) want[i] = c.accumulate ? out0[i] : 0.0;
@@ -206,7 +212,8 @@ void test_im2col_embed(int batch, int ch, int h, int w, int patch, int stride, i
     const int cols = ch * patch * patch;
     Vec img = ct::random_vec(rng, static_cast<size_t>(batch) * ch * h * w, -1, 1);
     ct::Dev dimg(img), dcol(static_cast<size_t>(batch) * m * cols);
-    CT_OK(vim4j_cuda_im2col(dimg.ptr, batch, ch, h, w, patch, stride, dcol.ptr, S()));
+    const vim4j_cuda_patch_grid grid{ch, h, w, patch, stride};
+    CT_OK(vim4j_cuda_im2col(dimg.ptr, batch, &grid, dcol.ptr, S()));
     const Vec& col = dcol.download();
     bool exact = true;
     for (int b = 0; b < batch; ++b)
@@ -268,13 +275,35 @@ void test_mixer(int batch, int len, int dm, int n, int r, int kconv, int precisi
         dxcb(rows * e, nan), dxdf(rows * xdbl, nan), dxdb(rows * xdbl, nan), dy(rows * e, nan);
     ct::Dev cw0(conv_w[0]), cb0(conv_b[0]), xp0(x_proj[0]), dp0(dt_proj[0]), db0(dt_bias[0]), at0(a_t[0]), ds0(dsk[0]);
     ct::Dev cw1(conv_w[1]), cb1(conv_b[1]), xp1(x_proj[1]), dp1(dt_proj[1]), db1(dt_bias[1]), at1(a_t[1]), ds1(dsk[1]);
+    ct::Dev ddelta(rows * e, nan);
+    // The argument structs, built once like the Java backend does (weights per model, buffers per session).
+    vim4j_cuda_mixer_weights mw{};
+    mw.in_proj = ct::linear_weight(din.ptr, nullptr, 2 * e, dm, precision);
+    mw.out_proj = ct::linear_weight(dout.ptr, nullptr, dm, e, precision);
+    ct::Dev* br[2][7] = {{&cw0, &cb0, &xp0, &dp0, &db0, &at0, &ds0}, {&cw1, &cb1, &xp1, &dp1, &db1, &at1, &ds1}};
+    for (int d = 0; d < 2; ++d) {
+        vim4j_cuda_branch_weights& bw = d == 0 ? mw.forward : mw.backward;
+        bw.conv = vim4j_cuda_conv_weights{br[d][0]->ptr, br[d][1]->ptr, e, kconv};
+        bw.x_proj = ct::linear_weight(br[d][2]->ptr, nullptr, xdbl, e, precision);
+        bw.dt_proj = ct::linear_weight(br[d][3]->ptr, nullptr, e, r, precision);
+        bw.scan = vim4j_cuda_scan_weights{br[d][5]->ptr, br[d][6]->ptr, br[d][4]->ptr, e, n};
+    }
+    vim4j_cuda_mixer_buffers mb{};
+    mb.dims = vim4j_cuda_mixer_dims{dm, e, n, r};
+    mb.rows = static_cast<int64_t>(rows);
+    mb.normed = dh.ptr;
+    mb.hidden = dhidden.ptr;
+    mb.xz = dxz.ptr;
+    mb.delta = ddelta.ptr;
+    mb.y = dy.ptr;
+    mb.xc_f = dxcf.ptr;
+    mb.xc_b = dxcb.ptr;
+    mb.x_dbl_f = dxdf.ptr;
+    mb.x_dbl_b = dxdb.ptr;
     // Twice on the same workspaces: the second call must not see the first one's y (the scans add onto y).
     Vec first;
     for (int call = 0; call < 2; ++call) {
-        CT_OK(vim4j_cuda_mixer_forward(dh.ptr, dhidden.ptr, batch, len, dm, e, n, r, kconv, din.ptr, dout.ptr, cw0.ptr,
-                                       cb0.ptr, xp0.ptr, dp0.ptr, db0.ptr, at0.ptr, ds0.ptr, cw1.ptr, cb1.ptr, xp1.ptr,
-                                       dp1.ptr, db1.ptr, at1.ptr, ds1.ptr, dxz.ptr, dxcf.ptr, dxcb.ptr, dxdf.ptr,
-                                       dxdb.ptr, dy.ptr, precision, S()));
+        CT_OK(vim4j_cuda_mixer_forward(&mw, &mb, batch, len, S()));
         if (call == 0) first = dhidden.download();
     }
     const Vec got = dhidden.download();
@@ -288,10 +317,14 @@ void test_mixer(int batch, int len, int dm, int n, int r, int kconv, int precisi
         dhidden.upload();
         int64_t graph = 0;
         CT_OK(vim4j_cuda_graph_begin(S()));
-        CT_OK(vim4j_cuda_mixer_forward(dh.ptr, dhidden.ptr, batch, len, dm, e, n, r, kconv, din.ptr, dout.ptr, cw0.ptr,
-                                       cb0.ptr, xp0.ptr, dp0.ptr, db0.ptr, at0.ptr, ds0.ptr, cw1.ptr, cb1.ptr, xp1.ptr,
-                                       dp1.ptr, db1.ptr, at1.ptr, ds1.ptr, dxz.ptr, dxcf.ptr, dxcb.ptr, dxdf.ptr,
-                                       dxdb.ptr, dy.ptr, precision, S()));
+        {
+            // The structs are read during the call only: a copy that dies before the replay must do.
+            vim4j_cuda_mixer_weights w2 = mw;
+            vim4j_cuda_mixer_buffers b2 = mb;
+            CT_OK(vim4j_cuda_mixer_forward(&w2, &b2, batch, len, S()));
+            std::memset(&w2, 0xFF, sizeof w2);
+            std::memset(&b2, 0xFF, sizeof b2);
+        }
         CT_OK(vim4j_cuda_graph_end(S(), &graph));
         void* g = reinterpret_cast<void*>(static_cast<intptr_t>(graph));
         CT_OK(vim4j_cuda_graph_launch(g, S()));

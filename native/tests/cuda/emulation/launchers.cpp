@@ -1,6 +1,6 @@
 // Host implementations of the launchers of src/cuda/launch.h with the semantics the CUDA kernels must have, for the
 // emulation library. Together with the real ABI layer (status/device/memory/kernels.cu compiled for the host) this
-// lets the Java CUDA backend (staging, device sessions, graphs, the fused mixer orchestration) run end to end on a
+// lets the Java CUDA backend (device memory, executions, graphs, the fused mixer orchestration) run end to end on a
 // machine without a GPU. The CUDA kernel bodies themselves (gemm.cu, scan.cu, elementwise.cu) are not part of it:
 // test_cuda_kernels checks those on a GPU.
 #include <cmath>

@@ -29,10 +29,40 @@ void mixer(int batch, int len, int dm, int n, int r) {
     s = reinterpret_cast<void*>(static_cast<intptr_t>(sh));
     if (vim4j_cuda_graph_begin(s) != VIM4J_CUDA_OK) ++failures;
     for (int precision : {VIM4J_CUDA_PRECISION_FP32, VIM4J_CUDA_PRECISION_TF32}) {
-        const int32_t rc = vim4j_cuda_mixer_forward(
-            fake(1), fake(2), batch, len, dm, 2 * dm, n, r, 4, fake(3), fake(4), fake(5), fake(6), fake(7), fake(8),
-            fake(9), fake(10), fake(11), fake(12), fake(13), fake(14), fake(15), fake(16), fake(17), fake(18), fake(19),
-            fake(20), fake(21), fake(22), fake(23), fake(24), precision, s);
+        const int e = 2 * dm, xdbl = r + 2 * n;
+        auto lw = [&](size_t i, int32_t rows, int32_t cols) {
+            vim4j_cuda_linear_weight w{};
+            w.weight = fake(i);
+            w.n = rows;
+            w.k = cols;
+            w.precision = precision;
+            w.layout = VIM4J_CUDA_LAYOUT_ROW_MAJOR;
+            return w;
+        };
+        vim4j_cuda_mixer_weights w{};
+        w.in_proj = lw(3, 2 * e, dm);
+        w.out_proj = lw(4, dm, e);
+        for (int d = 0; d < 2; ++d) {
+            vim4j_cuda_branch_weights& b = d == 0 ? w.forward : w.backward;
+            const size_t o = 5 + 7 * static_cast<size_t>(d);
+            b.conv = vim4j_cuda_conv_weights{fake(o), fake(o + 1), e, 4};
+            b.x_proj = lw(o + 2, xdbl, e);
+            b.dt_proj = lw(o + 3, e, r);
+            b.scan = vim4j_cuda_scan_weights{fake(o + 4), fake(o + 5), fake(o + 6), e, n};
+        }
+        vim4j_cuda_mixer_buffers b{};
+        b.dims = vim4j_cuda_mixer_dims{dm, e, n, r};
+        b.rows = static_cast<int64_t>(batch) * len;
+        b.normed = fake(1);
+        b.hidden = fake(2);
+        b.xz = fake(19);
+        b.delta = fake(20);
+        b.y = fake(21);
+        b.xc_f = fake(22);
+        b.xc_b = fake(23);
+        b.x_dbl_f = fake(24);
+        b.x_dbl_b = fake(25);
+        const int32_t rc = vim4j_cuda_mixer_forward(&w, &b, batch, len, s);
         if (rc != VIM4J_CUDA_OK) {
             std::fprintf(stderr, "FAIL mixer batch=%d len=%d: %s\n", batch, len, vim4j_cuda_last_error());
             ++failures;

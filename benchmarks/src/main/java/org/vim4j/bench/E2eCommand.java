@@ -12,7 +12,8 @@ import org.vim4j.bench.deit.AttentionKind;
  * One model, one shape, one backend, in this JVM alone, so the peak RSS it reports is that workload's. Prints one CSV
  * line (with {@code --header}, the header first) or one JSON object; appends to {@code --csv} if given.
  */
-@Command(name = "e2e", mixinStandardHelpOptions = true, description = "End-to-end latency, throughput and memory of one configuration.")
+@Command(name = "e2e", mixinStandardHelpOptions = true, description = {"End-to-end latency, throughput and memory of one configuration.",
+        "--backend also takes " + RunOptions.BEST + ": native if available, else vector."})
 final class E2eCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "vim-tiny", description = "vim-tiny|vim-small|vim-base|deit-tiny|deit-small")
     String model;
@@ -39,7 +40,7 @@ final class E2eCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AttentionKind kind = AttentionKind.valueOf(attention.toUpperCase(java.util.Locale.ROOT));
         ResultRow row;
-        try (Workload w = Workloads.create(model, kind, run.backend(), run.threads, resolution, batch)) {
+        try (Workload w = Workloads.create(model, kind, run.backend(), run.threads(), resolution, batch)) {
             Measurement m = Measurement.of(w, run.warmupSeconds, run.minRuns, run.maxRuns, run.seconds);
             row = ResultRow.of(w, m, PeakRss.bytes());
         }

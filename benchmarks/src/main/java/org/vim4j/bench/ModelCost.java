@@ -4,7 +4,7 @@ import org.vim4j.model.VimConfig;
 
 /**
  * Analytic work of a Vim forward (per image), split the way the fp32 limit is computed: GEMM multiply-adds run at
- * FMA peak, scan state updates are bound by one exp each (machine-limits.md §5). DeiT's count is in DeitConfig.
+ * FMA peak, scan state updates are bound by one exp each (docs/machine-limits.md §5). DeiT's count is in DeitConfig.
  */
 final class ModelCost {
     private ModelCost() {
@@ -22,7 +22,7 @@ final class ModelCost {
         return 2L * c.depth() * tokens * c.dInner() * c.dState();
     }
 
-    /** All multiply-adds: GEMMs, conv1d, and 3 per scan state update (the vim-spec.md convention). */
+    /** All multiply-adds: GEMMs, conv1d, and 3 per scan state update (the docs/vim-spec.md §1 convention). */
     static long vimMacs(VimConfig c, int tokens) {
         long conv = 2L * c.depth() * tokens * c.dInner() * c.dConv();
         return vimGemmMacs(c, tokens) + conv + 3 * vimScanUpdates(c, tokens);

@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 /**
  * fp32 FMA peak as the JVM reaches it: 12 independent vector FMA chains per thread (enough to cover the FMA latency
  * on 2 pipes), in short bursts, on 1 and on all threads. Prints GFLOP/s best and median of the bursts. The C probe in
- * benchmarks/peak (run by run.sh) measures the same in C; machine-limits.md §4 explains why a Java register loop can
- * read lower than real kernels after a few seconds, which is why the best burst is the figure used as "peak".
+ * benchmarks/peak (run by run.sh) measures the same in C; docs/machine-limits.md §4 explains why a Java register loop
+ * can read lower than real kernels after a few seconds, which is why the best burst is the figure used as "peak".
  */
 @Command(name = "peak", mixinStandardHelpOptions = true, description = "Measure the fp32 FMA peak from Java (Vector API).")
 final class PeakCommand implements Callable<Integer> {

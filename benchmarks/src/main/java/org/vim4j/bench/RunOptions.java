@@ -5,19 +5,24 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Locale;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import org.vim4j.cli.BackendOptions;
 import org.vim4j.BackendKind;
+import org.vim4j.backend.Backends;
 
-/** Options shared by the timing commands: backend, threads, warm-up and how long to measure. */
+/**
+ * Options shared by the timing commands: the CLI's {@code --backend} and {@code --threads} (same names, values and
+ * defaults as {@code ./vim4j bench}), warm-up and how long to measure.
+ */
 final class RunOptions {
-    @Option(names = "--backend", defaultValue = "vector", description = "scalar|vector|native|best (native if available, else vector)")
-    String backend;
+    /** The harness's one extra backend name: the fastest CPU backend (native if available, else vector), never CUDA. */
+    static final String BEST = "best";
 
-    @Option(names = "--threads", defaultValue = "2", description = "kernel threads (SCALAR always uses 1)")
-    int threads;
+    @Mixin
+    BackendOptions backendOptions;
 
     @Option(names = "--warmup", defaultValue = "8", description = "warm-up seconds (JIT compilation; at least one run)")
     double warmupSeconds;
@@ -34,11 +39,20 @@ final class RunOptions {
     @Option(names = "--csv", description = "append result rows to this CSV file (header written when new)")
     Path csv;
 
+    /** {@code --backend}, also accepting {@link #BEST}; without it, {@code -Dvim4j.backend} or auto, as the CLI. */
     BackendKind backend() {
-        if (backend.trim().equals("best")) {
-            return org.vim4j.backend.Backends.isAvailable(BackendKind.NATIVE) ? BackendKind.NATIVE : BackendKind.VECTOR;
+        String name = backendOptions.backendName();
+        if (name != null && name.trim().equals(BEST)) {
+            return Backends.isAvailable(BackendKind.NATIVE) ? BackendKind.NATIVE : BackendKind.VECTOR;
         }
-        return BackendKind.valueOf(backend.trim().toUpperCase(Locale.ROOT));
+        BackendKind kind = backendOptions.backend();
+        return kind != null ? kind : Backends.selected();
+    }
+
+    /** {@code --threads}; without it, {@code -Dvim4j.threads} or all processors, as the CLI (SCALAR always uses 1). */
+    int threads() {
+        int t = backendOptions.threads();
+        return t != 0 ? t : Backends.defaultThreads();
     }
 
     void append(ResultRow row) throws IOException {

@@ -93,7 +93,7 @@ final class SweepCommand implements Callable<Integer> {
             String label = p.model + (p.model.startsWith("deit") ? "/" + p.kind.id() : "") + " " + p.backend.id() + " " + p.resolution
                     + "x" + p.resolution + " batch " + p.batch;
             progress.begin(label);
-            try (Workload w = Workloads.create(p.model, p.kind, p.backend, run.threads, p.resolution, p.batch)) {
+            try (Workload w = Workloads.create(p.model, p.kind, p.backend, run.threads(), p.resolution, p.batch)) {
                 // JIT warm-up once per (model, backend, attention): later points reuse the compiled code.
                 boolean first = warmed.add(p.model + p.kind + p.backend);
                 Measurement m = Measurement.of(w, first ? run.warmupSeconds : 0, run.minRuns, run.maxRuns, run.seconds);

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.vim4j.BackendKind;
 import org.vim4j.VimException;
+import org.vim4j.backend.cuda.CudaKernels;
 import org.vim4j.backend.cuda.CudaLibrary;
 import org.vim4j.backend.ffm.NativeKernels;
 import org.vim4j.backend.ffm.NativeLibrary;
@@ -200,7 +201,7 @@ public final class Backends {
             case SCALAR -> new ScalarKernels();
             case VECTOR -> new VectorKernels(threads);
             case NATIVE -> new NativeKernels(threads);
-            case CUDA -> throw new VimException("backend '" + kind.id() + "' is being ported to the new kernel contract");
+            case CUDA -> new CudaKernels(threads);
         };
     }
 }

@@ -26,7 +26,7 @@ public record Preprocessing(int resizeShorter, int cropSize, int size, int chann
         std = std.clone();
     }
 
-    /** The official ImageNet evaluation transform (vim-spec.md §6): shorter side 256 bicubic, crop 224. */
+    /** The official ImageNet evaluation transform (docs/vim-spec.md §6): shorter side 256 bicubic, crop 224. */
     public static Preprocessing imagenet(int crop) {
         return new Preprocessing((int) (crop / 0.875), crop, crop, 3, new float[] {0.485f, 0.456f, 0.406f},
                 new float[] {0.229f, 0.224f, 0.225f});

@@ -5,7 +5,7 @@ import java.util.Locale;
 import org.vim4j.VimException;
 
 /**
- * The shape of a Vision Mamba model (vim-spec.md §1). Presets cover the released checkpoints; any other
+ * The shape of a Vision Mamba model (docs/vim-spec.md §1). Presets cover the released checkpoints; any other
  * size is a plain constructor call, and {@link VimConfigInference} recovers a checkpoint's config from
  * its tensor shapes.
  *

@@ -3,7 +3,7 @@ package org.vim4j.model;
 import java.util.LinkedHashMap;
 import java.util.SequencedMap;
 
-/** The official state-dict keys and shapes for a config (vim-spec.md §4), in the official order. */
+/** The official state-dict keys and shapes for a config (docs/vim-spec.md §4), in the official order. */
 public final class WeightNames {
     private WeightNames() {
     }

@@ -10,7 +10,7 @@ class VimConfigTest {
 
     @Test
     void presetParameterCountsMatchTheOfficialModules() {
-        // Exact counts of the official VisionMamba state dicts (vim-spec.md §1).
+        // Exact counts of the official VisionMamba state dicts (docs/vim-spec.md §1).
         assertEquals(7_148_008L, VimConfig.tiny().parameterCount());
         assertEquals(7_250_344L, VimConfig.tinyPlus().parameterCount());
         assertEquals(25_796_584L, VimConfig.small().parameterCount());

@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The row pieces of softmax(scale · s): the row maximum, {@code exp(scale·s - shift)} in place with its sum, and a row
  * scaling. Full attention uses them once per row; the tiled variant per key block with a running maximum (the online
  * softmax). Vector loops run over full vectors with a scalar tail (masked tails take slow, allocating paths). The exponential is {@code VectorOperators.EXP} (SVML, within 1 ulp), which in a streaming loop like this
- * is as fast as a hand polynomial (machine-limits.md §4).
+ * is as fast as a hand polynomial (docs/machine-limits.md §4).
  */
 final class RowSoftmax {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

@@ -39,12 +39,18 @@ final class CudaStream {
         return MemorySegment.ofAddress(g).reinterpret(0, owner, seg -> vim4j_cuda_h.vim4j_cuda_graph_destroy(seg));
     }
 
+    /** Ends the capture and destroys the graph at once: the capture was abandoned (its work is to run eagerly). */
+    static void discardCapture(MemorySegment stream) {
+        long g = Cuda.create("graph capture end", out -> vim4j_cuda_h.vim4j_cuda_graph_end(stream, out));
+        Cuda.check(vim4j_cuda_h.vim4j_cuda_graph_destroy(MemorySegment.ofAddress(g)), "graph destroy");
+    }
+
     static void launch(MemorySegment graph, MemorySegment stream) {
         Cuda.check(vim4j_cuda_h.vim4j_cuda_graph_launch(graph, stream), "graph launch");
     }
 
     /** Asynchronous copy of {@code bytes} between host (native) and device segments on {@code stream}. */
     static void copy(MemorySegment dst, MemorySegment src, long bytes, MemorySegment stream) {
-        Cuda.check(vim4j_cuda_h.vim4j_cuda_memcpy(dst, src, bytes, stream), "memcpy of " + bytes + " bytes");
+        Cuda.check(vim4j_cuda_h.vim4j_cuda_memcpy(dst, src, bytes, stream), "memcpy");
     }
 }

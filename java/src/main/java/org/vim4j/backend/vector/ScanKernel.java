@@ -16,7 +16,7 @@ import org.vim4j.kernel.ScanWeights;
 
 
 /**
- * The fused selective scan (vim-spec.md §2.2), vectorised across channels: one vector holds
+ * The fused selective scan (docs/vim-spec.md §2.2), vectorised across channels: one vector holds
  * {@code LANES} consecutive channels, which are independent recurrences sharing B[t, n] and C[t, n]
  * (so those are scalar broadcasts). A task owns one sequence and {@link #GROUP} channel vectors and walks
  * time once; the (batch, channels, len, states) tensors of the math are never materialised.
@@ -27,7 +27,7 @@ import org.vim4j.kernel.ScanWeights;
  * inlining budget, the exp polynomial stayed a call and vectors were boxed (measured 6x slower and
  * hundreds of MB allocated per forward). The recurrence keeps h in a small {@code float[]} (states x
  * width) and loops over states instead of unrolling them into registers, for the same reason (an
- * unrolled 16-state body boxed vectors, machine-limits.md §4). Its exp is {@link VectorMath#exp2NonPositive}
+ * unrolled 16-state body boxed vectors, docs/machine-limits.md §4). Its exp is {@link VectorMath#exp2NonPositive}
  * with log2(e) folded into A once per task. Channels past the last full vector run a scalar loop. The
  * reverse direction indexes t = len-1-step; no flipped copy is made.
  */

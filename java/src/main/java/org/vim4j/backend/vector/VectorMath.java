@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Why not {@code lanewise(EXP)} / {@code LOG1P}: those are calls into SVML stubs, and a call makes C2
  * spill every live vector register around it. In the scan's innermost loop that measured 2x slower
- * (machine-limits.md §4), and even once per (token, channel) in the scan's other passes the SVML exp +
+ * (docs/machine-limits.md §4), and even once per (token, channel) in the scan's other passes the SVML exp +
  * log1p + exp cost 7 ms of a 23 ms Vim-Tiny scan budget; these inline versions cost a fraction of that.
  * Every method is small so C2 always inlines it (a vector that crosses a non-inlined call is boxed).
  *
