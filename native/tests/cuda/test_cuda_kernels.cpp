@@ -373,7 +373,19 @@ int main() {
         for (bool rev : {false, true}) test_scan({2, 13, 37, n, rev, rev, n % 2 == 1 ? 3 : 0});
     test_scan({1, 1, 1, 16, false, false, 0});
     test_scan({3, 197, 384, 16, true, true, 0});
-    test_scan({1, 1500, 200, 16, false, false, 5});  // a long sequence carried in registers
+    test_scan({1, 1500, 200, 16, false, false, 5});
+    // The sequence-parallel kernel at its chunk boundaries (chunk = 8 steps x 128 / CB threads): lengths 1, chunk-1,
+    // chunk, chunk+1 in both directions, with the launch picking CB from the number of sequences (batch x channels):
+    // few sequences -> 4 channels per block (256-step chunks), then 8 (128), 16 (64), 32 (32).
+    for (bool rev : {false, true}) {
+        for (int len : {1, 255, 256, 257}) test_scan({2, len, 37, 16, rev, rev, 0});
+        test_scan({1, 6085, 19, 16, rev, false, 0});  // 1248 x 1248: 24 chunks
+        test_scan({3, 513, 9, 20, rev, !rev, 1});     // N = 20: a partial group of states
+        for (int len : {127, 128, 129}) test_scan({200, len, 32, 4, rev, false, 0});  // CB = 8
+        for (int len : {63, 64, 65}) test_scan({400, len, 32, 4, rev, rev, 0});      // CB = 16
+        for (int len : {31, 32, 33}) test_scan({768, len, 32, 4, rev, false, 0});    // CB = 32
+        test_scan({1536, 5, 32, 16, rev, rev, 0});  // many sequences: the sequential kernel, one lane per channel
+    }
     test_im2col_embed(2, 3, 24, 20, 4, 4, 16);
     test_im2col_embed(1, 3, 18, 18, 6, 3, 24);
     test_im2col_embed(3, 1, 28, 28, 4, 4, 8);
