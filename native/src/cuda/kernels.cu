@@ -1,6 +1,6 @@
 // Kernel entry points of the C ABI: validate every argument (a message naming the function, the argument and its
 // value), enqueue on the stream, report launch failures. vim4j_cuda_mixer_forward enqueues a whole bimamba-v2
-// mixer layer with 7 launches and one memset.
+// mixer layer with 4 launches (launch_mixer, mixer.cu).
 #include "status.h"
 #include "launch.h"
 #include "vim4j_cuda.h"
@@ -16,9 +16,17 @@ cudaStream_t as_stream(void* s) { return static_cast<cudaStream_t>(s); }
 #define REQUIRE(cond, name, value, rule) VIM4J_CUDA_REQUIRE(fn, cond, name, value, rule)
 #define NONNULL(ptr) VIM4J_CUDA_NONNULL(fn, ptr)
 
+#ifdef VIM4J_CUDA_PRECISION_BF16
+static_assert(VIM4J_CUDA_PRECISION_BF16 == kPrecisionBf16, "the BF16 precision code of launch.h");
+#endif
+static_assert(VIM4J_CUDA_PRECISION_FP32 == kPrecisionFp32 && VIM4J_CUDA_PRECISION_TF32 == kPrecisionTf32,
+              "the precision codes of launch.h");
+
+// BF16 (2): the weights of the GEMMs (linear's w; the mixer's in_proj, out_proj, x_proj) are bf16 arrays.
 int32_t check_precision(const char* fn, int32_t precision) {
-    REQUIRE(precision == VIM4J_CUDA_PRECISION_FP32 || precision == VIM4J_CUDA_PRECISION_TF32, "precision", precision,
-            "must be VIM4J_CUDA_PRECISION_FP32 (0) or VIM4J_CUDA_PRECISION_TF32 (1)");
+    REQUIRE(precision == kPrecisionFp32 || precision == kPrecisionTf32 || precision == kPrecisionBf16, "precision",
+            precision,
+            "must be VIM4J_CUDA_PRECISION_FP32 (0), VIM4J_CUDA_PRECISION_TF32 (1) or VIM4J_CUDA_PRECISION_BF16 (2)");
     return VIM4J_CUDA_OK;
 }
 
@@ -221,48 +229,24 @@ int32_t vim4j_cuda_mixer_forward(const float* h, float* hidden, int32_t batch, i
             return fail(VIM4J_CUDA_ERR_INVALID_ARGUMENT, "%s: invalid argument '%s': must not be NULL", fn, names[i]);
         }
     }
-    const cudaStream_t s = as_stream(stream);
-    const int32_t rows = batch * len;  // fits: checked above
-    const int32_t e = d_inner, xdbl = dt_rank + 2 * d_state;
-
-    // 1. xz = in_proj(h): (rows, 2E), x | z
-    launch_linear(h, d_model, rows, in_proj, nullptr, 2 * e, d_model, xz, 2 * e, precision, s);
-    // 2. both directions' conv1d + SiLU in one launch (the backward one causal in reversed order, by index)
-    launch_conv_silu(xz, 2 * e, conv_w_f, conv_b_f, xc_f, e, conv_w_b, conv_b_b, xc_b, batch, len, e, d_conv, 0, s);
-    // 3. x_dbl = x_proj(xc) per direction: dt_low | B | C
-    launch_linear(xc_f, e, rows, x_proj_f, nullptr, xdbl, e, x_dbl_f, xdbl, precision, s);
-    launch_linear(xc_b, e, rows, x_proj_b, nullptr, xdbl, e, x_dbl_b, xdbl, precision, s);
-    // 4. y = (S_f + S_b) / 2: both scans in one launch, dt_proj folded in, atomically added onto zero
-    const cudaError_t mz = cudaMemsetAsync(y, 0, static_cast<size_t>(rows) * e * sizeof(float), s);
-    if (mz != cudaSuccess) return fail_cuda(fn, "cudaMemsetAsync(y)", mz);
-    ScanDirection dirs[2];
-    for (int dir = 0; dir < 2; ++dir) {
-        ScanDirection& d = dirs[dir];
-        d = ScanDirection{};
-        d.u = dir == 0 ? xc_f : xc_b;
-        d.ldu = e;
-        d.delta = nullptr;
-        d.ldd = e;
-        d.dt_proj = dir == 0 ? dt_proj_f : dt_proj_b;
-        d.dt_rank = dt_rank;
-        d.a_t = dir == 0 ? a_t_f : a_t_b;
-        d.bc = dir == 0 ? x_dbl_f : x_dbl_b;
-        d.b_off = dt_rank;
-        d.c_off = dt_rank + d_state;
-        d.ldbc = xdbl;
-        d.d_skip = dir == 0 ? d_f : d_b;
-        d.delta_bias = dir == 0 ? dt_bias_f : dt_bias_b;
-        d.z = xz + e;
-        d.ldz = 2 * e;
-        d.out = y;
-        d.ldo = e;
-        d.reverse = dir;
-        d.out_scale = 0.5f;
-        d.mode = kScanAtomic;
-    }
-    launch_selective_scan(dirs, 2, batch, len, e, d_state, s);
-    // 5. hidden = out_proj(y)
-    launch_linear(y, e, rows, out_proj, nullptr, d_model, e, hidden, d_model, precision, s);
+    MixerLaunch m{};
+    m.h = h;
+    m.hidden = hidden;
+    m.batch = batch;
+    m.len = len;
+    m.d_model = d_model;
+    m.d_inner = d_inner;
+    m.d_state = d_state;
+    m.dt_rank = dt_rank;
+    m.d_conv = d_conv;
+    m.in_proj = in_proj;
+    m.out_proj = out_proj;
+    m.dir[0] = {conv_w_f, conv_b_f, x_proj_f, dt_proj_f, dt_bias_f, a_t_f, d_f, xc_f, x_dbl_f};
+    m.dir[1] = {conv_w_b, conv_b_b, x_proj_b, dt_proj_b, dt_bias_b, a_t_b, d_b, xc_b, x_dbl_b};
+    m.xz = xz;
+    m.y = y;
+    m.precision = precision;
+    launch_mixer(m, as_stream(stream));
     return check_launch(fn);
 }
 

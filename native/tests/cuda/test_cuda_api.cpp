@@ -18,8 +18,8 @@ void validation() {
     expect_invalid(vim4j_cuda_linear(p, 2, 2, p, nullptr, 3, 4, p, 3, 0, nullptr),
                    "vim4j_cuda_linear: invalid argument 'lda' = 2: must be >= k", "linear lda");
     expect_invalid(vim4j_cuda_linear(p, 4, 2, p, nullptr, 3, 4, p, 3, 7, nullptr),
-                   "vim4j_cuda_linear: invalid argument 'precision' = 7: must be VIM4J_CUDA_PRECISION_FP32 (0) or "
-                   "VIM4J_CUDA_PRECISION_TF32 (1)",
+                   "vim4j_cuda_linear: invalid argument 'precision' = 7: must be VIM4J_CUDA_PRECISION_FP32 (0), "
+                   "VIM4J_CUDA_PRECISION_TF32 (1) or VIM4J_CUDA_PRECISION_BF16 (2)",
                    "linear precision");
     expect_invalid(vim4j_cuda_linear(nullptr, 4, 2, p, nullptr, 3, 4, p, 3, 0, nullptr),
                    "vim4j_cuda_linear: invalid argument 'a': must not be NULL", "linear a");
