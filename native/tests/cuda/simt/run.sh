@@ -35,11 +35,14 @@ build "${VIM4J_SIMT_SRC:-$native/src/cuda}/mixer.cu" emu_mixer.o -x c++
 build "$here/simt_errors.cpp" simt_errors.o
 build "$native/tests/cuda/test_cuda_kernels.cpp" test_cuda_kernels.o
 build "$here/test_simt_limits.cpp" test_simt_limits.o
+build "$here/test_simt_internal.cpp" test_simt_internal.o
 lib=("$out/simt.o" "$out/gemm.o" "$out/gemm_mma.o" "$out/scan.o" "$out/elementwise.o" "$out/emu_runtime.o"
      "$out/emu_abi_status.o" "$out/emu_abi_device.o" "$out/emu_abi_memory.o" "$out/emu_kernels.o" "$out/emu_mixer.o"
      "$out/simt_errors.o")
 "$CXX" ${VIM4J_SIMT_CXXFLAGS:-} -o "$out/test_cuda_kernels_simt" "$out/test_cuda_kernels.o" "${lib[@]}"
 "$CXX" ${VIM4J_SIMT_CXXFLAGS:-} -o "$out/test_simt_limits" "$out/test_simt_limits.o" "${lib[@]}"
+"$CXX" ${VIM4J_SIMT_CXXFLAGS:-} -o "$out/test_simt_internal" "$out/test_simt_internal.o" "${lib[@]}"
 "$out/test_simt_limits"
+"$out/test_simt_internal"
 "$out/test_cuda_kernels_simt"
 VIM4J_SIMT_ORDER=reverse "$out/test_cuda_kernels_simt"

@@ -28,7 +28,7 @@ void mixer(int batch, int len, int dm, int n, int r) {
     if (vim4j_cuda_stream_create(&sh) != VIM4J_CUDA_OK) ++failures;
     s = reinterpret_cast<void*>(static_cast<intptr_t>(sh));
     if (vim4j_cuda_graph_begin(s) != VIM4J_CUDA_OK) ++failures;
-    for (int precision : {VIM4J_CUDA_PRECISION_FP32, VIM4J_CUDA_PRECISION_TF32}) {
+    for (int precision : {VIM4J_CUDA_PRECISION_FP32, VIM4J_CUDA_PRECISION_TF32, 2 /* BF16 */}) {
         const int32_t rc = vim4j_cuda_mixer_forward(
             fake(1), fake(2), batch, len, dm, 2 * dm, n, r, 4, fake(3), fake(4), fake(5), fake(6), fake(7), fake(8),
             fake(9), fake(10), fake(11), fake(12), fake(13), fake(14), fake(15), fake(16), fake(17), fake(18), fake(19),
@@ -64,7 +64,11 @@ int main() {
     launch_im2col(fake(1), 64, 3, 1248, 1248, 16, 16, fake(2), nullptr);
     launch_embed_tokens(fake(1), fake(2), fake(3), fake(4), 64, 6084, 192, nullptr);
     launch_add_rms_norm(fake(1), fake(2), fake(3), fake(4), 64 * 6085, 192, 1e-5f, nullptr);
-    launch_linear(fake(1), 6085 * 192, 64, fake(2), fake(3), 1000, 192, fake(4), 1000, VIM4J_CUDA_PRECISION_TF32, nullptr);
+    for (int32_t precision : {kPrecisionFp32, kPrecisionTf32, kPrecisionBf16}) {
+        launch_linear(fake(1), 6085 * 192, 64, fake(2), fake(3), 1000, 192, fake(4), 1000, precision, nullptr);
+        launch_linear(fake(1), 768, 256 * 197, fake(2), fake(3), 768, 768, fake(4), 768, precision, nullptr);
+    }
+    launch_convert_bf16(fake(1), reinterpret_cast<uint16_t*>(fake(2)), int64_t{1536} * 768, nullptr);
     launch_add(fake(1), fake(2), int64_t{64} * 6085 * 192, nullptr);
     expect_no_errors("embedding, norm, head");
     std::printf("test_simt_limits: %zu launches checked, %d failures\n", vim4j_simt::launches().size(), failures);
