@@ -12,8 +12,9 @@
 //    rounds the fp32 activations to bf16 as it reads them from shared memory.
 //  - Tile shapes by problem: 128 x 128 (8 warps) for large M, 64 x 64 (4 warps) in between, 32 x 64 for small M
 //    (batch 1), and 32 x 48 for the skinny x_proj (N = R + 2 * d_state: 44 for Vim-Tiny, 56 Small, 80 Base).
-//  - x_proj can take its A operand from the depthwise conv1d + SiLU computed on the fly (launch_conv_x_proj: both
-//    directions in one launch), which also writes the conv output (the scan's u) and zeroes the scan's output.
+//  - x_proj can take its A operand from the depthwise conv1d + SiLU (launch_conv_x_proj: both directions in one
+//    launch): each block first computes the conv of its rows over all channels (writing xc, the scan's u, and
+//    zeroing the scan's output y), then multiplies them for every column tile (gemm_common.cuh).
 // Every kernel zero-pads partial tiles, writes only c[i < m, j < n], puts rows on gridDim.x (up to 2^31 - 1
 // tiles), columns on gridDim.y and the direction on gridDim.z.
 #include "gemm_common.cuh"
@@ -24,6 +25,7 @@ namespace {
 // ---- FP32 SIMT: BM x BN block tile, TM x TN outputs per thread, k in steps of 16. ----
 constexpr int kSBK = 16;
 
+// (The 128 x 128 tile takes 195 registers, one block of 8 warps per SM; capping it at 128 for two blocks spills.)
 template <int BM, int BN, int TM, int TN, bool CONV>
 __global__ __launch_bounds__((BM / TM) * (BN / TN)) void sgemm_kernel(const GemmLaunch p) {
     constexpr int kThreads = (BM / TM) * (BN / TN);
@@ -37,96 +39,98 @@ __global__ __launch_bounds__((BM / TM) * (BN / TN)) void sgemm_kernel(const Gemm
     const float* __restrict__ w = static_cast<const float*>(o.w);
     const int tid = threadIdx.x;
     const int64_t row0 = static_cast<int64_t>(blockIdx.x) * BM;
-    const int32_t col0 = blockIdx.y * BN;
     const int ty = tid / (BN / TN), tx = tid % (BN / TN);
-    // Each thread loads the same rows (a) / columns (w) at every k-tile: consecutive threads take consecutive k.
-    ConvRows<kALoads> conv_rows;
-    if constexpr (CONV) conv_rows.init(o.conv, p.m, row0, [&](int i) { return (tid + i * kThreads) / kSBK; });
+    const float* a = o.a;
+    int64_t lda = o.lda;
+    if constexpr (CONV) {  // this block's rows of xc first; then they are the A operand of every column tile
+        conv_rows_phase<BM>(o, p.m, p.k, row0, kThreads);
+        a = o.conv.xc;
+        lda = o.conv.ldxc;
+    }
 
-    float ra[kALoads], rw[kWLoads];
-    const auto load = [&](int32_t k0) {
+    // CONV: one block owns its rows across all column tiles (gridDim.y = 1).
+    for (int32_t col0 = CONV ? 0 : static_cast<int32_t>(blockIdx.y) * BN; col0 < p.n; col0 += BN) {
+        // Each thread loads the same rows (a) / columns (w) at every k-tile: consecutive threads take consecutive k.
+        float ra[kALoads], rw[kWLoads];
+        const auto load = [&](int32_t k0) {
 #pragma unroll
-        for (int i = 0; i < kALoads; ++i) {
-            const int idx = tid + i * kThreads;
-            const int r = idx / kSBK, kk = idx % kSBK;
-            const int64_t gr = row0 + r;
-            const int32_t gk = k0 + kk;
-            if constexpr (CONV) {
-                ra[i] = (gr < p.m && gk < p.k) ? conv_rows.value(o, i, gk) : 0.0f;
-                if (gr < p.m && gk < p.k && blockIdx.y == 0) conv_rows.store(o, gr, gk, ra[i]);
-            } else {
-                ra[i] = (gr < p.m && gk < p.k) ? o.a[gr * o.lda + gk] : 0.0f;
+            for (int i = 0; i < kALoads; ++i) {
+                const int idx = tid + i * kThreads;
+                const int64_t gr = row0 + idx / kSBK;
+                const int32_t gk = k0 + idx % kSBK;
+                ra[i] = (gr < p.m && gk < p.k) ? a[gr * lda + gk] : 0.0f;
+            }
+#pragma unroll
+            for (int i = 0; i < kWLoads; ++i) {
+                const int idx = tid + i * kThreads;
+                const int32_t gc = col0 + idx / kSBK, gk = k0 + idx % kSBK;
+                rw[i] = (gc < p.n && gk < p.k) ? w[static_cast<int64_t>(gc) * p.k + gk] : 0.0f;
+            }
+        };
+        const auto store = [&](int buf) {
+#pragma unroll
+            for (int i = 0; i < kALoads; ++i) {
+                const int idx = tid + i * kThreads;
+                as[buf][idx % kSBK][idx / kSBK] = ra[i];
+            }
+#pragma unroll
+            for (int i = 0; i < kWLoads; ++i) {
+                const int idx = tid + i * kThreads;
+                ws[buf][idx % kSBK][idx / kSBK] = rw[i];
+            }
+        };
+
+        float acc[TM][TN];
+#pragma unroll
+        for (int i = 0; i < TM; ++i)
+#pragma unroll
+            for (int j = 0; j < TN; ++j) acc[i][j] = 0.0f;
+
+        load(0);
+        store(0);
+        __syncthreads();
+        int buf = 0;
+        for (int32_t k0 = 0; k0 < p.k; k0 += kSBK) {
+            const bool more = k0 + kSBK < p.k;
+            if (more) load(k0 + kSBK);  // in flight while this tile is multiplied
+#pragma unroll
+            for (int kk = 0; kk < kSBK; ++kk) {
+                float av[TM], bv[TN];
+#pragma unroll
+                for (int i = 0; i < TM; ++i) av[i] = as[buf][kk][ty * TM + i];
+#pragma unroll
+                for (int j = 0; j < TN; ++j) bv[j] = ws[buf][kk][tx * TN + j];
+#pragma unroll
+                for (int i = 0; i < TM; ++i)
+#pragma unroll
+                    for (int j = 0; j < TN; ++j) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
+            }
+            if (more) {
+                // The other buffer was last read in the previous iteration, before the barrier that ended it.
+                store(buf ^ 1);
+                __syncthreads();
+                buf ^= 1;
             }
         }
 #pragma unroll
-        for (int i = 0; i < kWLoads; ++i) {
-            const int idx = tid + i * kThreads;
-            const int r = idx / kSBK, kk = idx % kSBK;
-            const int32_t gc = col0 + r, gk = k0 + kk;
-            rw[i] = (gc < p.n && gk < p.k) ? w[static_cast<int64_t>(gc) * p.k + gk] : 0.0f;
+        for (int i = 0; i < TM; ++i) {
+            const int64_t gr = row0 + ty * TM + i;
+            if (gr >= p.m) continue;
+#pragma unroll
+            for (int j = 0; j < TN; ++j) {
+                const int32_t gc = col0 + tx * TN + j;
+                if (gc < p.n) o.c[gr * o.ldc + gc] = (o.bias != nullptr ? o.bias[gc] : 0.0f) + acc[i][j];
+            }
         }
-    };
-    const auto store = [&](int buf) {
-#pragma unroll
-        for (int i = 0; i < kALoads; ++i) {
-            const int idx = tid + i * kThreads;
-            as[buf][idx % kSBK][idx / kSBK] = ra[i];
-        }
-#pragma unroll
-        for (int i = 0; i < kWLoads; ++i) {
-            const int idx = tid + i * kThreads;
-            ws[buf][idx % kSBK][idx / kSBK] = rw[i];
-        }
-    };
-
-    float acc[TM][TN];
-#pragma unroll
-    for (int i = 0; i < TM; ++i)
-#pragma unroll
-        for (int j = 0; j < TN; ++j) acc[i][j] = 0.0f;
-
-    load(0);
-    store(0);
-    __syncthreads();
-    int buf = 0;
-    for (int32_t k0 = 0; k0 < p.k; k0 += kSBK) {
-        const bool more = k0 + kSBK < p.k;
-        if (more) load(k0 + kSBK);  // in flight while this tile is multiplied
-#pragma unroll
-        for (int kk = 0; kk < kSBK; ++kk) {
-            float av[TM], bv[TN];
-#pragma unroll
-            for (int i = 0; i < TM; ++i) av[i] = as[buf][kk][ty * TM + i];
-#pragma unroll
-            for (int j = 0; j < TN; ++j) bv[j] = ws[buf][kk][tx * TN + j];
-#pragma unroll
-            for (int i = 0; i < TM; ++i)
-#pragma unroll
-                for (int j = 0; j < TN; ++j) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
-        }
-        if (more) {
-            // The other buffer was last read in the previous iteration, before the barrier that ended it.
-            store(buf ^ 1);
-            __syncthreads();
-            buf ^= 1;
-        }
-    }
-#pragma unroll
-    for (int i = 0; i < TM; ++i) {
-        const int64_t gr = row0 + ty * TM + i;
-        if (gr >= p.m) continue;
-#pragma unroll
-        for (int j = 0; j < TN; ++j) {
-            const int32_t gc = col0 + tx * TN + j;
-            if (gc < p.n) o.c[gr * o.ldc + gc] = (o.bias != nullptr ? o.bias[gc] : 0.0f) + acc[i][j];
-        }
+        if (!CONV) break;
+        __syncthreads();  // the next column tile refills buffer 0, which the last k-tile may have read
     }
 }
 
 template <int BM, int BN, int TM, int TN, bool CONV>
 void launch_sgemm(const GemmLaunch& p, int directions, cudaStream_t stream) {
-    const dim3 grid(static_cast<unsigned>((int64_t{p.m} + BM - 1) / BM), static_cast<unsigned>((p.n + BN - 1) / BN),
-                    static_cast<unsigned>(directions));
+    const dim3 grid(static_cast<unsigned>((int64_t{p.m} + BM - 1) / BM),
+                    CONV ? 1u : static_cast<unsigned>((p.n + BN - 1) / BN), static_cast<unsigned>(directions));
     sgemm_kernel<BM, BN, TM, TN, CONV><<<grid, (BM / TM) * (BN / TN), 0, stream>>>(p);
 }
 

@@ -9,9 +9,9 @@
 
 namespace vim4j_cuda {
 
-// A computed on the fly instead of read: A[row, e] = silu(bias[e] + sum_tap w[e, tap] * x[row -/+ back, e]) with
-// x = GemmOperand::a (the conv never crosses a sequence of `len` rows); blocks of column tile 0 also store the value
-// to xc and a 0 to zero (when non-null).
+// A computed before it is read: A = xc[row, e] = silu(bias[e] + sum_tap w[e, tap] * x[row -/+ back, e]) with
+// x = GemmOperand::a (the conv never crosses a sequence of `len` rows), written by the block that multiplies those
+// rows (conv_rows_phase), which also sets zero[row, e] = 0 when zero is non-null. xc must be non-null.
 struct ConvA {
     const float* w;
     const float* bias;
@@ -50,40 +50,41 @@ GemmShape pick_shape(int64_t m, int32_t n, bool conv);
 void launch_gemm_fp32(const GemmLaunch& p, int directions, GemmShape shape, cudaStream_t stream);
 void launch_gemm_mma(const GemmLaunch& p, int directions, GemmShape shape, bool bf16, cudaStream_t stream);
 
-// The conv A values of the N tile rows a thread produces at every k-tile: their token positions are computed once.
-template <int N>
-struct ConvRows {
-    int32_t tpos[N];  // token index within its sequence
-    int64_t base[N];  // row of that sequence's token 0
-
-    template <class RowOf>
-    __device__ __forceinline__ void init(const ConvA& cv, int32_t m, int64_t row0, RowOf row_of) {
-#pragma unroll
-        for (int i = 0; i < N; ++i) {
-            const int64_t r = row0 + row_of(i);
-            tpos[i] = r < m ? static_cast<int32_t>(r % cv.len) : 0;
-            base[i] = r < m ? r - tpos[i] : 0;
-        }
-    }
-
-    // The conv kernel's arithmetic exactly (bias first, taps in ascending order with fma): bit-identical.
-    __device__ __forceinline__ float value(const GemmOperand& o, int i, int32_t ch) const {
-        const ConvA& cv = o.conv;
+// Phase 1 of the conv GEMMs: the block's rows [row0, row0 + rows) of xc = silu(conv(x)) over all channels (and zero
+// = 0), computed by all `threads` threads with consecutive threads on consecutive channels (coalesced, and every
+// load of a thread independent of the others: one memory latency for the whole phase, not one per k-tile). The
+// arithmetic is the conv kernel's exactly (bias first, taps in ascending order with fma): bit-identical. The block
+// then reads its own rows of xc back as a plain A operand (after a barrier, which makes the global writes visible
+// to the block); no other block reads them, so the launch needs no grid-wide order.
+template <int MAXROWS>
+__device__ __forceinline__ void conv_rows_phase(const GemmOperand& o, int32_t m, int32_t channels, int64_t row0,
+                                                int threads) {
+    __shared__ int32_t tpos[MAXROWS];  // token index within its sequence
+    const ConvA& cv = o.conv;
+    const int tid = threadIdx.x;
+    const int rows = static_cast<int>(m - row0 < MAXROWS ? m - row0 : MAXROWS);
+    for (int r = tid; r < rows; r += threads) tpos[r] = static_cast<int32_t>((row0 + r) % cv.len);
+    __syncthreads();
+    const int64_t total = static_cast<int64_t>(rows) * channels;
+#pragma unroll 1
+    for (int64_t idx = tid; idx < total; idx += threads) {
+        const int r = static_cast<int>(idx / channels);
+        const int32_t ch = static_cast<int32_t>(idx - static_cast<int64_t>(r) * channels);
+        const int32_t t = tpos[r];
+        const int64_t base = row0 + r - t;
         float acc = cv.bias[ch];
         const float* we = cv.w + static_cast<int64_t>(ch) * cv.kernel;
+#pragma unroll 4
         for (int32_t tap = 0; tap < cv.kernel; ++tap) {
             const int32_t back = cv.kernel - 1 - tap;
-            const int32_t src = cv.reverse ? tpos[i] + back : tpos[i] - back;
+            const int32_t src = cv.reverse ? t + back : t - back;
             if (src < 0 || src >= cv.len) continue;
-            acc = fmaf(we[tap], o.a[(base[i] + src) * o.lda + ch], acc);
+            acc = fmaf(we[tap], o.a[(base + src) * o.lda + ch], acc);
         }
-        return silu(acc);
+        cv.xc[(row0 + r) * cv.ldxc + ch] = silu(acc);
+        if (cv.zero != nullptr) cv.zero[(row0 + r) * cv.ldzero + ch] = 0.0f;
     }
-
-    __device__ __forceinline__ static void store(const GemmOperand& o, int64_t row, int32_t ch, float v) {
-        if (o.conv.xc != nullptr) o.conv.xc[row * o.conv.ldxc + ch] = v;
-        if (o.conv.zero != nullptr) o.conv.zero[row * o.conv.ldzero + ch] = 0.0f;
-    }
-};
+    __syncthreads();
+}
 
 }  // namespace vim4j_cuda

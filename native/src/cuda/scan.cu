@@ -55,6 +55,46 @@ struct ScanLaunch {
     int32_t len, channels, states;
 };
 
+// delta = x_dbl[t, 0:R] . dt_proj[e, :] (dt_proj folded into the scan), the products in ascending r with fma. The
+// channel's row of dt_proj lives in registers when R <= 16 (Vim-Tiny: 12), else it is read from memory (L1).
+constexpr int kDtRegs = 16;
+struct DtRow {
+    float w[kDtRegs];
+    const float* mem;
+    int32_t rank;
+    bool vec;  // x_dbl rows 16-byte aligned and R a multiple of 4: float4 loads
+
+    __device__ __forceinline__ void init(const ScanDirection& s, int32_t ec) {
+        rank = s.dt_rank;
+        vec = rank <= kDtRegs && rank % 4 == 0 && (reinterpret_cast<uintptr_t>(s.bc) & 15) == 0 && s.ldbc % 4 == 0;
+        mem = s.dt_proj != nullptr ? s.dt_proj + static_cast<int64_t>(ec) * s.dt_rank : nullptr;
+#pragma unroll
+        for (int r = 0; r < kDtRegs; ++r) w[r] = (mem != nullptr && r < rank) ? mem[r] : 0.0f;
+    }
+    __device__ __forceinline__ float dot(const float* xr) const {
+        float dv = 0.0f;
+        if (vec) {
+#pragma unroll
+            for (int r = 0; r < kDtRegs; r += 4) {
+                if (r < rank) {
+                    const float4 x4 = *reinterpret_cast<const float4*>(xr + r);
+                    dv = fmaf(x4.x, w[r], dv);
+                    dv = fmaf(x4.y, w[r + 1], dv);
+                    dv = fmaf(x4.z, w[r + 2], dv);
+                    dv = fmaf(x4.w, w[r + 3], dv);
+                }
+            }
+        } else if (rank <= kDtRegs) {
+#pragma unroll
+            for (int r = 0; r < kDtRegs; ++r)
+                if (r < rank) dv = fmaf(xr[r], w[r], dv);
+        } else {
+            for (int32_t r = 0; r < rank; ++r) dv = fmaf(xr[r], mem[r], dv);
+        }
+        return dv;
+    }
+};
+
 // SPT > 0: states per lane known at compile time (registers), G lanes per channel, G * SPT == states.
 // SPT == 0: G == 1 and the states in a local array sized kMaxStates.
 template <int SPT, int G>
@@ -86,12 +126,16 @@ __global__ __launch_bounds__(kScanThreads) void scan_kernel(const ScanLaunch p) 
     }
     const float dbias = s.delta_bias[ec];
     const float dskip = s.d_skip[ec];
-    const float* dt_row_w = s.dt_proj != nullptr ? s.dt_proj + static_cast<int64_t>(ec) * s.dt_rank : nullptr;
+    DtRow dt_row;
+    dt_row.init(s, ec);
     const int64_t seq = static_cast<int64_t>(blockIdx.y) * p.len;
+    // B and C as float4 loads when this lane's states start 16-byte aligned in every row (Vim's x_dbl: yes).
+    const bool bc_vec = SPT % 4 == 0 && (reinterpret_cast<uintptr_t>(s.bc + s.b_off + n0) & 15) == 0 &&
+                        (reinterpret_cast<uintptr_t>(s.bc + s.c_off + n0) & 15) == 0 && s.ldbc % 4 == 0;
 
     // Unrolled so the loads of the next steps (u, delta or x_dbl, B, C, z: none depends on the state) are issued
     // while the current step's recurrence runs; only h carries a dependence from step to step.
-#pragma unroll 4
+#pragma unroll 2
     for (int32_t step = 0; step < p.len; ++step) {
         const int64_t t = seq + (s.reverse ? p.len - 1 - step : step);
         const float uu = s.u[t * s.ldu + ec];
@@ -99,9 +143,7 @@ __global__ __launch_bounds__(kScanThreads) void scan_kernel(const ScanLaunch p) 
         if (s.delta != nullptr) {
             dv = s.delta[t * s.ldd + ec];
         } else {
-            const float* xr = s.bc + t * s.ldbc;  // x_dbl row: dt_low first
-            dv = 0.0f;
-            for (int32_t r = 0; r < s.dt_rank; ++r) dv = fmaf(xr[r], dt_row_w[r], dv);
+            dv = dt_row.dot(s.bc + t * s.ldbc);  // x_dbl row: dt_low first
         }
         const float dt = softplus(dv + dbias);
         const float dt2 = dt * kLog2e;
@@ -110,14 +152,32 @@ __global__ __launch_bounds__(kScanThreads) void scan_kernel(const ScanLaunch p) 
         const float* ct = s.bc + s.c_off + t * s.ldbc + n0;
         float y = 0.0f;
         if constexpr (SPT > 0) {
+            float bv[CAP], cv[CAP];
+            if constexpr (SPT % 4 == 0) {
+                if (bc_vec) {
+#pragma unroll
+                    for (int i = 0; i < CAP; i += 4) {
+                        const float4 b4 = *reinterpret_cast<const float4*>(bt + i);
+                        const float4 c4 = *reinterpret_cast<const float4*>(ct + i);
+                        bv[i] = b4.x, bv[i + 1] = b4.y, bv[i + 2] = b4.z, bv[i + 3] = b4.w;
+                        cv[i] = c4.x, cv[i + 1] = c4.y, cv[i + 2] = c4.z, cv[i + 3] = c4.w;
+                    }
+                } else {
+#pragma unroll
+                    for (int i = 0; i < CAP; ++i) bv[i] = bt[i], cv[i] = ct[i];
+                }
+            } else {
+#pragma unroll
+                for (int i = 0; i < CAP; ++i) bv[i] = bt[i], cv[i] = ct[i];
+            }
 #pragma unroll
             for (int i = 0; i < CAP; ++i) {
-                h[i] = fmaf(exp2f(dt2 * a[i]), h[i], dtu * bt[i]);
-                y = fmaf(ct[i], h[i], y);
+                h[i] = fmaf(exp2_ftz(dt2 * a[i]), h[i], dtu * bv[i]);
+                y = fmaf(cv[i], h[i], y);
             }
         } else {
             for (int i = 0; i < nper; ++i) {
-                h[i] = fmaf(exp2f(dt2 * a[i]), h[i], dtu * bt[i]);
+                h[i] = fmaf(exp2_ftz(dt2 * a[i]), h[i], dtu * bt[i]);
                 y = fmaf(ct[i], h[i], y);
             }
         }
@@ -170,7 +230,11 @@ __global__ __launch_bounds__(kChunkThreads) void scan_chunk_kernel(const ScanLau
     const int64_t seq = static_cast<int64_t>(blockIdx.y) * p.len;
     const float dbias = s.delta_bias[ec];
     const float dskip = s.d_skip[ec];
-    const float* dt_row_w = s.dt_proj != nullptr ? s.dt_proj + static_cast<int64_t>(ec) * s.dt_rank : nullptr;
+    DtRow dt_row;
+    dt_row.init(s, ec);
+    // B and C of a whole state group as one float4 / float2 load when every row keeps them KG-aligned.
+    const bool bc_vec = (reinterpret_cast<uintptr_t>(s.bc + s.b_off) & (4 * KG - 1)) == 0 &&
+                        (reinterpret_cast<uintptr_t>(s.bc + s.c_off) & (4 * KG - 1)) == 0 && s.ldbc % KG == 0;
     int group = 0;  // state groups done so far (selects the warp_agg buffer)
 
     for (int32_t chunk0 = 0, ci = 0; chunk0 < p.len; chunk0 += kChunk, ++ci) {
@@ -195,9 +259,7 @@ __global__ __launch_bounds__(kChunkThreads) void scan_chunk_kernel(const ScanLau
                 if (s.delta != nullptr) {
                     dv = s.delta[t * s.ldd + ec];
                 } else {
-                    const float* xr = s.bc + t * s.ldbc;  // x_dbl row: dt_low first
-                    dv = 0.0f;
-                    for (int32_t r = 0; r < s.dt_rank; ++r) dv = fmaf(xr[r], dt_row_w[r], dv);
+                    dv = dt_row.dot(s.bc + t * s.ldbc);  // x_dbl row: dt_low first
                 }
                 const float dt = softplus(dv + dbias);
                 dt2[i] = dt * kLog2e;
@@ -207,7 +269,40 @@ __global__ __launch_bounds__(kChunkThreads) void scan_chunk_kernel(const ScanLau
         const int cur = ci & 1;
         for (int n0 = 0; n0 < p.states; n0 += kGroup, ++group) {
             const int buf = group & 1;
-            float a[kGroup][kItems], b[kGroup][kItems];
+            float a[kGroup][kItems], b[kGroup][kItems], cb[kGroup][kItems];
+            const bool vec = bc_vec && n0 + kGroup <= p.states;
+#pragma unroll
+            for (int i = 0; i < kItems; ++i) {
+                const bool iv = valid_mask >> i & 1u;
+                const float* brow = s.bc + s.b_off + (seq + tok[i]) * s.ldbc + n0;
+                const float* crow = s.bc + s.c_off + (seq + tok[i]) * s.ldbc + n0;
+                if (vec) {
+                    if constexpr (kGroup == 4) {
+                        const float4 b4 = *reinterpret_cast<const float4*>(brow);
+                        const float4 c4 = *reinterpret_cast<const float4*>(crow);
+                        b[0][i] = b4.x, b[1][i] = b4.y, b[2][i] = b4.z, b[3][i] = b4.w;
+                        cb[0][i] = c4.x, cb[1][i] = c4.y, cb[2][i] = c4.z, cb[3][i] = c4.w;
+                    } else {
+                        const float2 b2 = *reinterpret_cast<const float2*>(brow);
+                        const float2 c2 = *reinterpret_cast<const float2*>(crow);
+                        b[0][i] = b2.x, b[1][i] = b2.y;
+                        cb[0][i] = c2.x, cb[1][i] = c2.y;
+                    }
+                } else {
+#pragma unroll
+                    for (int j = 0; j < kGroup; ++j) {
+                        b[j][i] = n0 + j < p.states ? brow[j] : 0.0f;
+                        cb[j][i] = n0 + j < p.states ? crow[j] : 0.0f;
+                    }
+                }
+                // Steps past the end and states past the last are identity maps and add nothing to y.
+#pragma unroll
+                for (int j = 0; j < kGroup; ++j) {
+                    const bool on = iv && n0 + j < p.states;
+                    b[j][i] = on ? dtu[i] * b[j][i] : 0.0f;
+                    cb[j][i] = on ? cb[j][i] : 0.0f;
+                }
+            }
             Affine mine[kGroup];
 #pragma unroll
             for (int j = 0; j < kGroup; ++j) {
@@ -217,8 +312,7 @@ __global__ __launch_bounds__(kChunkThreads) void scan_chunk_kernel(const ScanLau
                 Affine f{1.0f, 0.0f};
 #pragma unroll
                 for (int i = 0; i < kItems; ++i) {
-                    a[j][i] = exp2f(dt2[i] * an);
-                    b[j][i] = (sv && (valid_mask >> i & 1u)) ? dtu[i] * s.bc[s.b_off + (seq + tok[i]) * s.ldbc + n] : 0.0f;
+                    a[j][i] = exp2_ftz(dt2[i] * an);
                     f = then(f, Affine{a[j][i], b[j][i]});
                 }
                 // Inclusive scan over the warp's segments (lanes CB apart), then the exclusive prefix.
@@ -253,8 +347,7 @@ __global__ __launch_bounds__(kChunkThreads) void scan_chunk_kernel(const ScanLau
 #pragma unroll
                 for (int i = 0; i < kItems; ++i) {
                     h = fmaf(a[j][i], h, b[j][i]);
-                    const float cn = (sv && (valid_mask >> i & 1u)) ? s.bc[s.c_off + (seq + tok[i]) * s.ldbc + n] : 0.0f;
-                    y[i] = fmaf(cn, h, y[i]);
+                    y[i] = fmaf(cb[j][i], h, y[i]);
                 }
                 // The last segment ends the chunk (steps past the end are identities): its state is the carry.
                 if (seg == S - 1 && sv) carry[cur ^ 1][n][c] = h;

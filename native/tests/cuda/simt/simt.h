@@ -1,14 +1,17 @@
 // SIMT emulation of the CUDA kernel bodies on the host (tests only). Force-included (-include simt.h) before
 // src/cuda's kernel files, whose `kernel<<<cfg>>>(args)` launches run.sh rewrites to
-// `vim4j_simt::launch(kernel, vim4j_simt::Config{cfg}, args)`. Every CUDA thread of a block is a fiber
-// (ucontext) with its own stack; blocks run one after another, so `__shared__` (made `static`) is the block's
-// shared memory. __syncthreads, warp shuffles and the WMMA collectives are cooperative waits, and the
-// scheduler reports a deadlock (a barrier some threads never reach) instead of hanging. Checked and reported as
-// errors: launch configurations outside CUDA's limits, full-mask shuffles naming exited or absent lanes, lanes of
-// a warp disagreeing on the mask, WMMA pointers not 256-bit aligned or ldm not a multiple of 16 bytes, WMMA
-// called by part of a warp. Not emulated: memory-model races between threads (fibers switch only at the
-// waits), the exact rounding of the tensor cores (products of TF32-rounded inputs are accumulated with fma in
-// k order), and timing.
+// `vim4j_simt::launch(kernel, vim4j_simt::Config{cfg}, args)`. Every CUDA thread of a block is a fiber with its
+// own stack (a few-instruction context switch on x86-64, ucontext elsewhere and under ASan); blocks run one after
+// another, so `__shared__` (made `static`) is the block's shared memory. __syncthreads, warp shuffles and the
+// tensor-core collectives (simt_mma.h: mma.sync with PTX's per-lane fragment layouts) are cooperative waits, and
+// the scheduler reports a deadlock (a barrier some threads never reach) instead of hanging. cp.async copies are
+// queued per thread and land only at that thread's cp.async.wait_group, so a missing wait, or a missing barrier
+// after it, reads stale shared memory. Checked and reported as errors: launch configurations outside CUDA's
+// limits, shuffles naming exited or absent lanes, lanes of a warp disagreeing on the mask, mma.sync by part of a
+// warp or on TF32 inputs never rounded (cvt.rna), cp.async sizes / alignment / src-size, a thread exiting with
+// copies it never waited for. Not emulated: memory-model races between threads (fibers switch only at the waits),
+// the exact rounding of the tensor cores (products of the rounded inputs are accumulated with fma in k order), and
+// timing.
 #pragma once
 
 #include <cmath>
