@@ -23,7 +23,7 @@ EFF_HBM = 0.80
 GAP_US = 1.0            # a dependent kernel node in a CUDA graph (launch + ramp)
 KTILE_CYCLES = {"fp32": 260, "tf32": 140, "bf16": 140}  # one k-tile of a block when latency-bound
 PROLOGUE_CYCLES = 1500  # first loads of a kernel (L2/HBM latency) and the epilogue
-SCAN_INSTR = {"chunk": 18.0, "seq": 13.0}  # instructions per state update (exp2, dt*A, dt*B*u, h, y + per-step work)
+SCAN_INSTR = {"chunk": 16.0, "seq": 11.0}  # instructions per state update: ex2, dt*A, dt*B*u, h, y (+ fold for chunk) + per-step work / N
 SCAN_GROUP_CYCLES = 450  # one state group of a chunk: fold, 3 shuffle steps, barrier, cross-warp, second pass
 
 
@@ -69,20 +69,26 @@ def scan(batch, length, e, n, dirs=2):
     updates = seqs * length * n
     if seqs < 48 * 1024 and n <= 64:
         kind = "chunk"
-        cb = 4
+        cb, minb = 4, 2  # channels per block; blocks per SM the registers allow (234 registers)
         for c in (32, 16, 8):
             if math.ceil(e / c) * batch * dirs * 128 >= 96 * 1024:
-                cb = c
+                cb, minb = c, 3
                 break
+        if cb == 4 and length > 256 and math.ceil(e / 2) * batch * dirs <= 3 * SMS:
+            cb, minb = 2, 3  # 168 registers
         chunk = 128 // cb * 8
-        kg = 4 if cb <= 8 else 2
+        kg = 4 if cb in (4, 8) else 2
         t_lat = (2000 + math.ceil(length / chunk) * math.ceil(n / kg) * SCAN_GROUP_CYCLES) / CLOCK
-        note = f"sequence-parallel, {cb} ch/block, {math.ceil(length / chunk)} chunk(s)"
+        blocks = math.ceil(e / cb) * batch * dirs
+        warps_per_scheduler = min(blocks / SMS, minb)  # 4 warps a block, 4 schedulers an SM
+        note = f"sequence-parallel, {cb} ch/block, {blocks} blocks, {math.ceil(length / chunk)} chunk(s)"
     else:
         kind = "seq"
         t_lat = (2000 + length * 60) / CLOCK
         note = "sequential, 1 lane/channel"
-    t_alu = updates * SCAN_INSTR[kind] / (LANES * 0.8)
+    # issue efficiency: 0.8 with 2+ warps per scheduler; with fewer, the dependent chains leave slots empty
+    issue = 0.8 if kind == "seq" else min(0.8, 0.35 * max(1.0, warps_per_scheduler))
+    t_alu = updates * SCAN_INSTR[kind] / (LANES * issue)
     t_mufu = updates / MUFU
     rows = batch * length
     t_mem = rows * (e * 4 * (2 * dirs + 2) + dirs * 44 * 4) / (HBM * EFF_HBM)  # u, z per dir; y atomics; x_dbl

@@ -49,6 +49,8 @@ constexpr int kChunkMaxStates = 64;  // the carried states live in shared memory
 // Below this many sequences (batch x directions x channels) the chunked kernel runs: the sequential kernel's one
 // thread per sequence would leave an H200 (132 SMs x 4 schedulers) with too few warps to hide a step's latency.
 constexpr int64_t kSequentialMinSequences = 48 * 1024;
+// The launch shapes assume a GPU of about an H100/H200's size (this build targets sm_90 and newer).
+constexpr int64_t kAssumedSms = 132;
 
 struct ScanLaunch {
     ScanDirection dir[2];
@@ -209,8 +211,8 @@ __device__ __forceinline__ Affine then(const Affine& first, const Affine& second
 }
 
 // Sequence-parallel scan: blockIdx = (channel block of CB, sequence, direction); see the file comment.
-template <int CB, int KG>
-__global__ __launch_bounds__(kChunkThreads) void scan_chunk_kernel(const ScanLaunch p) {
+template <int CB, int KG, int MINB>
+__global__ __launch_bounds__(kChunkThreads, MINB) void scan_chunk_kernel(const ScanLaunch p) {
     constexpr int kGroup = KG;
     static_assert(CB >= 1 && CB <= 32 && (CB & (CB - 1)) == 0, "CB channels per block: a power of two up to 32");
     constexpr int S = kChunkThreads / CB;    // segments per chunk
@@ -398,13 +400,18 @@ void launch_selective_scan(const ScanDirection* dirs, int32_t directions, int32_
         const auto blocks = [&](int cb) { return static_cast<int64_t>((channels + cb - 1) / cb) * batch * directions; };
         const dim3 block(kChunkThreads);
         if (blocks(32) * kChunkThreads >= want_threads) {
-            scan_chunk_kernel<32, 2><<<dim3((channels + 31) / 32, batch, directions), block, 0, stream>>>(p);
+            scan_chunk_kernel<32, 2, 1><<<dim3((channels + 31) / 32, batch, directions), block, 0, stream>>>(p);
         } else if (blocks(16) * kChunkThreads >= want_threads) {
-            scan_chunk_kernel<16, 2><<<dim3((channels + 15) / 16, batch, directions), block, 0, stream>>>(p);
+            scan_chunk_kernel<16, 2, 1><<<dim3((channels + 15) / 16, batch, directions), block, 0, stream>>>(p);
         } else if (blocks(8) * kChunkThreads >= want_threads) {
-            scan_chunk_kernel<8, 4><<<dim3((channels + 7) / 8, batch, directions), block, 0, stream>>>(p);
+            scan_chunk_kernel<8, 4, 1><<<dim3((channels + 7) / 8, batch, directions), block, 0, stream>>>(p);
+        } else if (len > 256 && blocks(2) <= 3 * kAssumedSms) {
+            // Long sequences, very few of them (1248 x 1248 at batch 1: 768): 2 channels per block, 2 states per
+            // group, at most 168 registers, so 3 blocks share an SM and all blocks run in one wave with twice the
+            // warps of the 4-channel shape (234 registers, 2 blocks per SM) to keep the schedulers busy.
+            scan_chunk_kernel<2, 2, 3><<<dim3((channels + 1) / 2, batch, directions), block, 0, stream>>>(p);
         } else {
-            scan_chunk_kernel<4, 4><<<dim3((channels + 3) / 4, batch, directions), block, 0, stream>>>(p);
+            scan_chunk_kernel<4, 4, 1><<<dim3((channels + 3) / 4, batch, directions), block, 0, stream>>>(p);
         }
         return;
     }

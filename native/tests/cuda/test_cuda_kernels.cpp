@@ -425,11 +425,14 @@ int main() {
     test_scan({3, 197, 384, 16, true, true, 0});
     test_scan({1, 1500, 200, 16, false, false, 5});
     // The sequence-parallel kernel at its chunk boundaries (chunk = 8 steps x 128 / CB threads): lengths 1, chunk-1,
-    // chunk, chunk+1 in both directions, with the launch picking CB from the number of sequences (batch x channels):
-    // few sequences -> 4 channels per block (256-step chunks), then 8 (128), 16 (64), 32 (32).
+    // chunk, chunk+1 in both directions, with the launch picking CB from the number of sequences (batch x channels)
+    // and the length: few short sequences -> 4 channels per block (256-step chunks); few long ones (len > 256, at
+    // most 3 blocks per SM) -> 2 channels (512-step chunks); more sequences -> 8 (128), 16 (64), 32 (32).
     for (bool rev : {false, true}) {
-        for (int len : {1, 255, 256, 257}) test_scan({2, len, 37, 16, rev, rev, 0});
-        test_scan({1, 6085, 19, 16, rev, false, 0});  // 1248 x 1248: 24 chunks
+        for (int len : {1, 255, 256}) test_scan({2, len, 37, 16, rev, rev, 0});        // CB = 4, one chunk
+        for (int len : {257, 511, 512, 513}) test_scan({24, len, 37, 16, rev, rev, 0});  // CB = 4, 2-3 chunks
+        for (int len : {257, 511, 512, 513}) test_scan({2, len, 37, 16, rev, !rev, 0});  // CB = 2
+        test_scan({1, 6085, 19, 16, rev, false, 0});  // 1248 x 1248 (CB = 2): 12 chunks
         test_scan({3, 513, 9, 20, rev, !rev, 1});     // N = 20: a partial group of states
         for (int len : {127, 128, 129}) test_scan({200, len, 32, 4, rev, false, 0});  // CB = 8
         for (int len : {63, 64, 65}) test_scan({400, len, 32, 4, rev, rev, 0});      // CB = 16
