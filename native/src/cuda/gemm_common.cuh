@@ -2,6 +2,7 @@
 // the conv1d + SiLU producer of x_proj's A operand.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 
 #include "launch.h"
@@ -63,13 +64,10 @@ __device__ __forceinline__ void conv_rows_phase(const GemmOperand& o, int32_t m,
     const ConvA& cv = o.conv;
     const int tid = threadIdx.x;
     const int rows = static_cast<int>(m - row0 < MAXROWS ? m - row0 : MAXROWS);
-    for (int r = tid; r < rows; r += threads) tpos[r] = static_cast<int32_t>((row0 + r) % cv.len);
+    // rows < 2^31 (the ABI checks batch * len), so 32-bit divisions (64-bit ones are calls that spill)
+    for (int r = tid; r < rows; r += threads) tpos[r] = static_cast<int32_t>(row0 + r) % cv.len;
     __syncthreads();
-    const int64_t total = static_cast<int64_t>(rows) * channels;
-#pragma unroll 1
-    for (int64_t idx = tid; idx < total; idx += threads) {
-        const int r = static_cast<int>(idx / channels);
-        const int32_t ch = static_cast<int32_t>(idx - static_cast<int64_t>(r) * channels);
+    const auto one = [&](int r, int32_t ch) {
         const int32_t t = tpos[r];
         const int64_t base = row0 + r - t;
         float acc = cv.bias[ch];
@@ -83,6 +81,16 @@ __device__ __forceinline__ void conv_rows_phase(const GemmOperand& o, int32_t m,
         }
         cv.xc[(row0 + r) * cv.ldxc + ch] = silu(acc);
         if (cv.zero != nullptr) cv.zero[(row0 + r) * cv.ldzero + ch] = 0.0f;
+    };
+    if (static_cast<int64_t>(rows) * channels <= INT32_MAX) {
+        const int32_t total = rows * channels;
+#pragma unroll 1
+        for (int32_t idx = tid; idx < total; idx += threads) one(idx / channels, idx % channels);
+    } else {
+        const int64_t total = static_cast<int64_t>(rows) * channels;
+#pragma unroll 1
+        for (int64_t idx = tid; idx < total; idx += threads)
+            one(static_cast<int>(idx / channels), static_cast<int32_t>(idx % channels));
     }
     __syncthreads();
 }
