@@ -333,6 +333,11 @@ def main(results, out_md):
     w("* Not covered here: GPU (CUDA) numbers, which the CUDA backend's own benchmarks report; Vim-Small/Base are available "
       "in the harness (`e2e --model vim-small`) but not in the default run, to keep it under 15 minutes.")
     w("")
+    # ---- Spark (benchmarks/spark/run.sh writes this section; it is a separate run)
+    spark_md = os.path.join(results, "spark.md")
+    if os.path.exists(spark_md):
+        L.extend(open(spark_md).read().rstrip("\n").split("\n"))
+        w("")
     open(out_md, "w").write("\n".join(L))
 
 
