@@ -341,6 +341,12 @@ def main(results, out_md):
         import figure1  # noqa: E402 - benchmarks/device/figure1.py
         md = figure1.section(gpu, os.path.join(results, "figure1_gpu.svg"), "results/figure1_gpu.svg")
         w(md.replace("## Figure 1 on a GPU", "## 8. Figure 1 on a GPU", 1))
+
+    # ---- Spark (benchmarks/spark/run.sh writes this section; it is a separate run)
+    spark_md = os.path.join(results, "spark.md")
+    if os.path.exists(spark_md):
+        L.extend(open(spark_md).read().rstrip("\n").split("\n"))
+        w("")
     open(out_md, "w").write("\n".join(L))
 
 
