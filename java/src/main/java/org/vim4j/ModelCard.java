@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.vim4j.image.Preprocessing;
-import org.vim4j.model.VimConfig;
 
 /** What a checkpoint says about its use: labels and preprocessing; and where the embedded model lives. */
 final class ModelCard {

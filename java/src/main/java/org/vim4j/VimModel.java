@@ -12,7 +12,6 @@ import org.vim4j.io.StateDict;
 import org.vim4j.backend.Backends;
 import org.vim4j.kernel.Kernels;
 import org.vim4j.model.RandomWeights;
-import org.vim4j.model.VimConfig;
 import org.vim4j.model.VimConfigInference;
 import org.vim4j.model.VimWeights;
 
@@ -114,8 +113,11 @@ public final class VimModel implements AutoCloseable {
         return load(path, VimOptions.defaults());
     }
 
-    /** A model over tensors already in memory; the model takes ownership of {@code sd} and closes it. */
-    public static VimModel of(StateDict sd, VimConfig config, VimOptions options) {
+    /**
+     * A model over tensors already in memory; the model takes ownership of {@code sd} and closes it. Package-private:
+     * {@code StateDict} is internal (io), so this is not API.
+     */
+    static VimModel of(StateDict sd, VimConfig config, VimOptions options) {
         try {
             return new VimModel(sd, config, options);
         } catch (RuntimeException e) {

@@ -16,7 +16,7 @@ import org.vim4j.BackendKind;
 import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 
 /**
  * Thread counts belong to models: two models of one backend with different counts, loaded and run concurrently in one

@@ -17,7 +17,7 @@ import org.vim4j.VimSession;
 import org.vim4j.bindings.vim4j_h;
 import org.vim4j.BackendKind;
 import org.vim4j.OutputKind;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 
 /**
  * Manual benchmark (not a unit test): what the FFM downcalls of the NATIVE backend cost relative to a
