@@ -54,6 +54,7 @@ final class NativeCache {
     }
 
     /** Runs {@code action} holding the shared lock of {@code root} (created if missing): no JVM cleans meanwhile. */
+    @SuppressWarnings("try") // the lock is held, not used
     static <T> T shared(Path root, Use<T> action) throws IOException {
         Files.createDirectories(root);
         synchronized (JVM_LOCK) {
@@ -73,6 +74,7 @@ final class NativeCache {
      * Removes old cache directories under {@code root}, keeping {@code inUse} (may be null); skips everything when another
      * JVM holds the lock. Never throws: a cache that cannot be cleaned is left as it is. Returns the names removed.
      */
+    @SuppressWarnings("try") // the lock is held, not used
     static List<String> clean(Path root, Path inUse, Instant now) {
         List<String> removed = new ArrayList<>();
         Path lockFile = root.resolve(LOCK_FILE);

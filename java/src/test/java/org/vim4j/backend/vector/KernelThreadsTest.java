@@ -200,6 +200,7 @@ class KernelThreadsTest {
                 KernelThreads c = KernelThreads.shared(2); KernelThreads d = KernelThreads.shared(1)) {
             assertEquals(Math.max(before, 2), KernelThreads.sharedWorkers(), "3-thread limits need 2 workers, shared");
             assertEquals(3, a.size());
+            assertEquals(3, b.size());
             assertEquals(2, c.size());
             assertEquals(1, d.size());
         }
