@@ -138,7 +138,10 @@ public final class Backends {
         if (chosen.ordinal() < BackendKind.VECTOR.ordinal() && why.containsKey(BackendKind.VECTOR)) {
             sb.append(" To run the Vector API backend, start java with --add-modules jdk.incubator.vector.");
         }
-        if (chosen.ordinal() < BackendKind.NATIVE.ordinal() && why.containsKey(BackendKind.NATIVE)) {
+        if (chosen.ordinal() < BackendKind.NATIVE.ordinal() && why.containsKey(BackendKind.NATIVE)
+                && NativeAccess.denied() != null) {
+            sb.append(" For the native backend, start java with ").append(NativeAccess.flag()).append('.');
+        } else if (chosen.ordinal() < BackendKind.NATIVE.ordinal() && why.containsKey(BackendKind.NATIVE)) {
             sb.append(" For the native backend (").append(why.get(BackendKind.NATIVE)).append("): put the vim4j-native jar on ")
                     .append("the class path or module path, make its cache directory writable (-D")
                     .append(NativeLibrary.CACHE_DIR_PROPERTY).append("=DIR) or point -D").append(NativeLibrary.DIR_PROPERTY)
