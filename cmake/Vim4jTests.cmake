@@ -25,7 +25,7 @@ endfunction()
 
 function(vim4j_add_tests)
   find_package(Threads REQUIRED)
-  foreach(t test_kernels test_mixer test_errors)
+  foreach(t test_kernels test_mixer test_errors test_runtime)
     vim4j_add_test_executable(${t})
     vim4j_add_tier_tests(${t})
   endforeach()

@@ -116,7 +116,8 @@ fi
 
 # 3. Java: the CUDA backend's own tests (golden logits on the device path, fp32/tf32, graph on/off; lifecycle).
 [ "$HAVE_JAVA" = 1 ] && step java-cuda-tests 150 "$JAVA" "${JFLAGS[@]}" -cp "$CP" RunTests \
-    org.vim4j.backend.cuda.CudaLibraryTest org.vim4j.backend.cuda.DeviceArenaTest org.vim4j.backend.cuda.CudaExecutionTest org.vim4j.CudaGoldenTest
+    org.vim4j.backend.cuda.CudaLibraryTest org.vim4j.backend.cuda.DeviceArenaTest org.vim4j.backend.cuda.CudaExecutionTest \
+    org.vim4j.backend.cuda.CudaKernelsTest org.vim4j.CudaGoldenTest
 
 # 4. Per-kernel bandwidth / FLOP/s against the H200's peaks (quick shapes first).
 [ -x "$BUILD/vim4j_cuda_bench" ] && step kernels-quick 60 "$BUILD/vim4j_cuda_bench" --quick

@@ -1,9 +1,8 @@
 // vim4j_bench: times libvim4j on the shapes of a Vim-Tiny forward at 224x224 (L = 197, D = 192,
 // d_inner = 384, N = 16, R = 12, K = 4, 24 layers):
 //   in_proj 197x192 -> 768, out_proj 197x384 -> 192 (and x_proj / dt_proj; also the Vim-Small projection
-//   shapes), the 48 selective scans of a
-//   forward (both directions) on 1 and 2 threads (channel split, as the Java side does it), and a whole
-//   24-layer stack of vim4j_mixer_forward with 1 and 2 native threads.
+//   shapes) on runtimes of 1 and 2 threads, the 48 selective scans of a forward (both directions) on 1 and 2
+//   threads, and a whole 24-layer stack of vim4j_mixer_forward on 1 and 2 threads.
 // Prints min and median over repetitions.
 // Usage: vim4j_bench [seconds-per-measurement (default 1.0)] [gemm] [scan] [mixer]   (default: all)
 #include <algorithm>
@@ -90,14 +89,24 @@ std::vector<float> packed(int n, int k, float scale) {
     return p;
 }
 
-void bench_linear(const char* name, int m, int k, int n, int lda) {
+// The runtimes of 1 and 2 threads.
+vim4j_runtime* g_rt[3] = {};
+
+void bench_linear(const char* name, int m, int k, int n, int lda, int threads) {
     std::vector<float> a = randv(static_cast<size_t>(m) * lda, -1, 1);
     std::vector<float> w = packed(n, k, 0.1f);
     std::vector<float> c(static_cast<size_t>(m) * n);
-    Timing t = time_it([&] { check(vim4j_linear(a.data(), lda, m, w.data(), nullptr, n, k, c.data(), n), name); });
+    const vim4j_rows A{a.data(), lda}, C{c.data(), n};
+    const vim4j_linear_weight W{w.data(), nullptr, n, k};
+    Timing t = time_it([&] { check(vim4j_linear(g_rt[threads], &A, m, &W, &C), name); });
     const double gflop = 2.0 * m * n * k * 1e-9;
-    std::printf("  %-28s wall %8.4f ms min %8.4f med | cpu %8.4f ms min | %6.1f GFLOP/s (wall min) %6.1f (cpu min)\n",
-                name, t.min_ms, t.med_ms, t.cpu_min_ms, gflop / (t.min_ms * 1e-3), gflop / (t.cpu_min_ms * 1e-3));
+    if (threads == 1) {
+        std::printf("  %-28s wall %8.4f ms min %8.4f med | cpu %8.4f ms min | %6.1f GFLOP/s (wall min) %6.1f (cpu min)\n",
+                    name, t.min_ms, t.med_ms, t.cpu_min_ms, gflop / (t.min_ms * 1e-3), gflop / (t.cpu_min_ms * 1e-3));
+    } else {
+        std::printf("  %-28s wall %8.4f ms min %8.4f med | cpu all threads %8.4f ms min | %6.1f GFLOP/s (wall min)\n",
+                    name, t.min_ms, t.med_ms, t.proc_cpu_min_ms, gflop / (t.min_ms * 1e-3));
+    }
 }
 
 constexpr int L = 197, D = 192, E = 384, N = 16, R = 12, K = 4, DEPTH = 24, XD = R + 2 * N;
@@ -116,10 +125,12 @@ struct ScanInputs {
         for (int n = 0; n < N; ++n)
             for (int e = 0; e < E; ++e) a_t[static_cast<size_t>(n) * E + e] = -(n + 1.0f);
     }
-    void scan(bool reverse, int c0, int c1) {
-        check(vim4j_selective_scan(u.data(), E, delta.data(), E, a_t.data(), xdbl.data() + R, xdbl.data() + R + N, XD,
-                                   dskip.data(), dbias.data(), xz.data() + E, 2 * E, y.data(), E, 1, L, E, N,
-                                   reverse ? 1 : 0, 0.5f, reverse ? 1 : 0, c0, c1),
+    void scan(vim4j_runtime* rt, bool reverse) {
+        const vim4j_scan_inputs in{{u.data(), E}, {delta.data(), E}, {xdbl.data() + R, XD}, {xdbl.data() + R + N, XD},
+                                   {xz.data() + E, 2 * E}};
+        const vim4j_scan_weights w{a_t.data(), dskip.data(), dbias.data(), E, N};
+        const vim4j_rows out{y.data(), E};
+        check(vim4j_selective_scan(rt, &in, &w, &out, 1, L, reverse ? VIM4J_SCAN_REVERSE | VIM4J_SCAN_ACCUMULATE : 0, 0.5f),
               "scan");
     }
 };
@@ -129,27 +140,20 @@ void bench_scans() {
     const double updates = 48.0 * L * E * N;
     Timing t1 = time_it([&] {
         for (int i = 0; i < 24; ++i) {
-            in.scan(false, 0, E);
-            in.scan(true, 0, E);
+            in.scan(g_rt[1], false);
+            in.scan(g_rt[1], true);
         }
     });
     std::printf("  %-28s wall %8.3f ms min %8.3f med | cpu %8.3f ms min | %5.2f Gstate-updates/s (cpu min)\n",
                 "48 scans, 1 thread", t1.min_ms, t1.med_ms, t1.cpu_min_ms, updates / (t1.cpu_min_ms * 1e-3) * 1e-9);
-    // 2 threads: each takes half of the channels (Java splits channel ranges the same way)
+    // 2 threads: the runtime splits the channels
     Timing t2 = time_it([&] {
-        std::thread other([&] {
-            for (int i = 0; i < 24; ++i) {
-                in.scan(false, E / 2, E);
-                in.scan(true, E / 2, E);
-            }
-        });
         for (int i = 0; i < 24; ++i) {
-            in.scan(false, 0, E / 2);
-            in.scan(true, 0, E / 2);
+            in.scan(g_rt[2], false);
+            in.scan(g_rt[2], true);
         }
-        other.join();
     });
-    std::printf("  %-28s wall %8.3f ms min %8.3f med | %5.2f Gstate-updates/s (wall min)\n", "48 scans, 2 threads (split)",
+    std::printf("  %-28s wall %8.3f ms min %8.3f med | %5.2f Gstate-updates/s (wall min)\n", "48 scans, 2 threads",
                 t2.min_ms, t2.med_ms, updates / (t2.min_ms * 1e-3) * 1e-9);
 }
 
@@ -175,23 +179,26 @@ struct LayerW {
 void bench_mixer_stack(int batch) {
     std::vector<LayerW> layers(DEPTH);
     const size_t rows = static_cast<size_t>(batch) * L;
-    std::vector<float> h = randv(rows * D, -1, 1), hidden(rows * D), xz(rows * 2 * E), xc(rows * E),
-                       xdbl(rows * XD), delta(rows * E), y(rows * E);
+    std::vector<float> h = randv(rows * D, -1, 1), hidden(rows * D), xz(rows * 2 * E), xc[2] = {std::vector<float>(rows * E), std::vector<float>(rows * E)},
+                       xdbl[2] = {std::vector<float>(rows * XD), std::vector<float>(rows * XD)}, delta(rows * E), y(rows * E);
+    const vim4j_mixer_buffers b{{D, E, N, R}, static_cast<int64_t>(rows), h.data(), hidden.data(), xz.data(), delta.data(),
+                                y.data(), {xc[0].data(), xdbl[0].data()}, {xc[1].data(), xdbl[1].data()}};
+    std::vector<vim4j_mixer_weights> mw;
+    for (LayerW& w : layers) {
+        vim4j_branch_weights br[2];
+        for (int i = 0; i < 2; ++i)
+            br[i] = {{w.conv_w[i].data(), w.conv_b[i].data(), E, K}, {w.x_proj[i].data(), nullptr, XD, E},
+                     {w.dt_proj[i].data(), nullptr, E, R}, {w.a_t[i].data(), w.d[i].data(), w.dt_bias[i].data(), E, N}};
+        mw.push_back({{w.in_proj.data(), nullptr, 2 * E, D}, br[0], br[1], {w.out_proj.data(), nullptr, D, E}});
+    }
+    vim4j_runtime* rt = nullptr;
     auto stack = [&] {
-        for (LayerW& w : layers) {
-            check(vim4j_mixer_forward(h.data(), hidden.data(), batch, L, D, E, N, R, K, w.in_proj.data(), w.out_proj.data(),
-                                      w.conv_w[0].data(), w.conv_b[0].data(), w.x_proj[0].data(), w.dt_proj[0].data(),
-                                      w.dt_bias[0].data(), w.a_t[0].data(), w.d[0].data(), w.conv_w[1].data(),
-                                      w.conv_b[1].data(), w.x_proj[1].data(), w.dt_proj[1].data(), w.dt_bias[1].data(),
-                                      w.a_t[1].data(), w.d[1].data(), xz.data(), xc.data(), xdbl.data(), delta.data(),
-                                      y.data()),
-                  "mixer");
-        }
+        for (const vim4j_mixer_weights& w : mw) check(vim4j_mixer_forward(rt, &w, &b, batch, L), "mixer");
     };
     // GEMM + conv flops of the 24 layers (the scan's exp/FMA work is not counted)
     const double mac = static_cast<double>(rows) * (2.0 * E * D + D * E + 2.0 * (E * XD + R * E + E * K)) * DEPTH;
     for (int threads = 1; threads <= 2; ++threads) {
-        vim4j_set_threads(threads);
+        rt = g_rt[threads];
         Timing t = time_it(stack);
         char label[64];
         std::snprintf(label, sizeof(label), "24 mixers, batch %d, %d thr", batch, threads);
@@ -199,7 +206,6 @@ void bench_mixer_stack(int batch) {
                     " GEMM+conv (wall min)\n",
                     label, t.min_ms, t.med_ms, t.cpu_min_ms, t.proc_cpu_min_ms, 2.0 * mac * 1e-9 / (t.min_ms * 1e-3));
     }
-    vim4j_set_threads(1);
 }
 
 const char* isa_name(int isa) {
@@ -219,17 +225,22 @@ int main(int argc, char** argv) {
     if (argc > 1) g_seconds = std::atof(argv[1]);
     std::printf("vim4j_bench: tier %s, abi %d, %u hardware threads, %.2f s per measurement\n", isa_name(vim4j_isa()),
                 vim4j_abi_version(), std::thread::hardware_concurrency(), g_seconds);
+    g_rt[1] = vim4j_runtime_create(1);
+    g_rt[2] = vim4j_runtime_create(2);
     if (wants(argc, argv, "gemm")) {
-        std::printf("GEMM (1 thread)\n");
-        bench_linear("in_proj  197x192 -> 768", L, D, 2 * E, D);
-        bench_linear("out_proj 197x384 -> 192", L, E, D, E);
-        bench_linear("x_proj   197x384 -> 44", L, E, XD, E);
-        bench_linear("dt_proj  197x12 -> 384", L, R, E, XD);
-        std::printf("GEMM, Vim-Small shapes (D = 384, d_inner = 768, dt_rank 24; 1 thread)\n");
-        bench_linear("in_proj  197x384 -> 1536", L, 384, 1536, 384);
-        bench_linear("out_proj 197x768 -> 384", L, 768, 384, 768);
-        bench_linear("x_proj   197x768 -> 56", L, 768, 24 + 2 * N, 768);
-        bench_linear("dt_proj  197x24 -> 768", L, 24, 768, 24 + 2 * N);
+        for (int threads = 1; threads <= 2; ++threads) {
+            std::printf("GEMM (%d thread%s)\n", threads, threads > 1 ? "s" : "");
+            bench_linear("in_proj  197x192 -> 768", L, D, 2 * E, D, threads);
+            bench_linear("out_proj 197x384 -> 192", L, E, D, E, threads);
+            bench_linear("x_proj   197x384 -> 44", L, E, XD, E, threads);
+            bench_linear("dt_proj  197x12 -> 384", L, R, E, XD, threads);
+            std::printf("GEMM, Vim-Small shapes (D = 384, d_inner = 768, dt_rank 24; %d thread%s)\n", threads,
+                        threads > 1 ? "s" : "");
+            bench_linear("in_proj  197x384 -> 1536", L, 384, 1536, 384, threads);
+            bench_linear("out_proj 197x768 -> 384", L, 768, 384, 768, threads);
+            bench_linear("x_proj   197x768 -> 56", L, 768, 24 + 2 * N, 768, threads);
+            bench_linear("dt_proj  197x24 -> 768", L, 24, 768, 24 + 2 * N, threads);
+        }
     }
     if (wants(argc, argv, "scan")) {
         std::printf("selective scan (L=197, E=384, N=16, 24 layers x 2 directions)\n");
@@ -239,5 +250,7 @@ int main(int argc, char** argv) {
         std::printf("mixer stack (vim4j_mixer_forward x 24 layers)\n");
         bench_mixer_stack(1);
     }
+    vim4j_runtime_destroy(g_rt[1]);
+    vim4j_runtime_destroy(g_rt[2]);
     return 0;
 }

@@ -1,18 +1,21 @@
 /*
  * vim4j.h - the C ABI of vim4j's native CPU kernels: the single source of truth for the Java bindings
- * (bindings/, generated in jextract's shape). Plain C: fixed-width integers, floats, pointers and int32
- * status codes; no structs by value, no varargs, no callbacks.
+ * (bindings/, generated in jextract's shape). Plain C: fixed-width integers, floats, pointers, int32 status
+ * codes and plain structs of those; structs are only ever passed by pointer (never by value), no varargs, no
+ * callbacks, no bit fields, no implicit padding inside a struct.
  *
  * Conventions (identical to org.vim4j.kernel.Kernels):
- *  - all tensors are fp32; pointers already point at the first element (Java applies its offsets);
- *    leading dimensions (ld*) are counted in floats;
+ *  - all tensors are fp32; pointers already point at the first element; leading dimensions (ld) count floats;
+ *  - a matrix argument is a struct vim4j_rows view: row i starts at data + i * ld;
  *  - activations are token-major: `len` rows of `channels` floats per sequence, `batch` sequences back to back;
  *  - the reverse scan direction reads index len-1-t; nothing is ever copied flipped;
  *  - every function returns VIM4J_OK or an error code; vim4j_last_error() then describes the failure
- *    (thread-local). Kernels never allocate on the hot path except vim4j_mixer_forward's per-thread scratch.
- *  - Threads: every kernel is single-threaded and works on the rows/channels it is given, so the caller (Java's
- *    vim4j pool) owns parallelism; vim4j_mixer_forward alone runs a whole layer and uses up to
- *    vim4j_set_threads() native threads (default 1), never more.
+ *    (thread-local) and names the argument or struct field, e.g. 'in->b.ld'. Kernels never allocate.
+ *  - Threads: a struct vim4j_runtime owns the threads of one model (vim4j_runtime_create). Every kernel takes
+ *    one and splits its own work over the runtime's threads, the caller's thread included, by the same rules
+ *    everywhere (native/README.md); results are bit-identical for every thread count. A runtime serves one call
+ *    at a time with all its threads: a call that finds it busy (another thread of the same model) runs on its
+ *    caller's thread alone instead of waiting. NULL means the caller's thread only.
  */
 #ifndef VIM4J_H
 #define VIM4J_H
@@ -23,7 +26,7 @@
 extern "C" {
 #endif
 
-#define VIM4J_ABI_VERSION 1
+#define VIM4J_ABI_VERSION 2
 
 #define VIM4J_OK 0
 #define VIM4J_ERR_INVALID_ARGUMENT 1
@@ -35,6 +38,102 @@ extern "C" {
 #define VIM4J_ISA_AVX2 1
 #define VIM4J_ISA_AVX512 2
 
+/* Most threads one runtime may have. */
+#define VIM4J_MAX_THREADS 1024
+
+/* Flags of vim4j_selective_scan. */
+#define VIM4J_SCAN_REVERSE 1
+#define VIM4J_SCAN_ACCUMULATE 2
+
+/* The threads of one model (opaque). */
+struct vim4j_runtime;
+
+/* A row-major fp32 matrix: row i starts at data + i * ld (ld in floats, >= the row length). */
+struct vim4j_rows {
+    float* data;
+    int64_t ld;
+};
+
+/* A linear layer y = x W^T + bias: W (n, k) packed by vim4j_linear_pack for this process; bias (n) or NULL. */
+struct vim4j_linear_weight {
+    const float* packed;
+    const float* bias;
+    int32_t n;
+    int32_t k;
+};
+
+/* A depthwise causal conv1d: weight (channels, kernel) and bias (channels). */
+struct vim4j_conv_weights {
+    const float* weight;
+    const float* bias;
+    int32_t channels;
+    int32_t kernel;
+};
+
+/* The per-channel parameters of a selective scan: a_t = -exp(A_log) transposed to (states, channels),
+ * d_skip (channels) and delta_bias (channels), dt_proj's bias added before softplus. */
+struct vim4j_scan_weights {
+    const float* a_t;
+    const float* d_skip;
+    const float* delta_bias;
+    int32_t channels;
+    int32_t states;
+};
+
+/* What a scan reads per token: u and delta and z (rows of channels), B and C (rows of states). */
+struct vim4j_scan_inputs {
+    struct vim4j_rows u;
+    struct vim4j_rows delta;
+    struct vim4j_rows b;
+    struct vim4j_rows c;
+    struct vim4j_rows z;
+};
+
+/* One direction of a bimamba-v2 mixer: conv (E, K), x_proj (R + 2N, E), dt_proj (E, R) (its bias is
+ * scan.delta_bias) and the scan's parameters. */
+struct vim4j_branch_weights {
+    struct vim4j_conv_weights conv;
+    struct vim4j_linear_weight x_proj;
+    struct vim4j_linear_weight dt_proj;
+    struct vim4j_scan_weights scan;
+};
+
+/* One mixer layer: in_proj (2E, D), both directions, out_proj (D, E). */
+struct vim4j_mixer_weights {
+    struct vim4j_linear_weight in_proj;
+    struct vim4j_branch_weights forward;
+    struct vim4j_branch_weights backward;
+    struct vim4j_linear_weight out_proj;
+};
+
+/* The widths of a mixer layer: D, E, N, R (x_proj writes R + 2N columns). */
+struct vim4j_mixer_dims {
+    int32_t d_model;
+    int32_t d_inner;
+    int32_t d_state;
+    int32_t dt_rank;
+};
+
+/* One direction's buffers: xc (rows, E) and x_dbl (rows, R + 2N). */
+struct vim4j_branch_buffers {
+    float* xc;
+    float* x_dbl;
+};
+
+/* The activations of a mixer layer for up to `rows` tokens of `dims`, all contiguous: normed and hidden
+ * (rows, D), xz (rows, 2E), delta and y (rows, E), and each direction's buffers. */
+struct vim4j_mixer_buffers {
+    struct vim4j_mixer_dims dims;
+    int64_t rows;
+    float* normed;
+    float* hidden;
+    float* xz;
+    float* delta;
+    float* y;
+    struct vim4j_branch_buffers forward;
+    struct vim4j_branch_buffers backward;
+};
+
 /* VIM4J_ABI_VERSION of the loaded library; the Java side refuses a library whose version differs. */
 int32_t vim4j_abi_version(void);
 
@@ -45,57 +144,54 @@ const char* vim4j_last_error(void);
  * VIM4J_MAX_ISA=portable|avx2|avx512. */
 int32_t vim4j_isa(void);
 
-/* Threads vim4j_mixer_forward may use (>= 1). Returns the previous value. */
-int32_t vim4j_set_threads(int32_t threads);
+/* A runtime of `threads` threads (1..VIM4J_MAX_THREADS), the caller's included: threads - 1 workers, started
+ * on first use. Returns NULL on failure (see vim4j_last_error). Free it with vim4j_runtime_destroy. */
+struct vim4j_runtime* vim4j_runtime_create(int32_t threads);
 
-/* Floats needed to pack a linear weight W (n, k) for vim4j_linear. */
+/* Joins the runtime's workers and frees it; no call may be using it. NULL is ignored. */
+void vim4j_runtime_destroy(struct vim4j_runtime* runtime);
+
+/* The threads the runtime was created with (1 for NULL). */
+int32_t vim4j_runtime_threads(const struct vim4j_runtime* runtime);
+
+/* Floats needed to pack a linear weight W (n, k) for vim4j_linear; -1 if n or k < 1. */
 int64_t vim4j_linear_packed_size(int32_t n, int32_t k);
 
 /* Packs W (n, k) row-major (PyTorch layout) into `packed` (vim4j_linear_packed_size floats) for this ISA. */
 int32_t vim4j_linear_pack(const float* w, int32_t n, int32_t k, float* packed);
 
-/* c[i, j] = bias[j] + sum_k a[i, k] * W[j, k] for i < m, j < n; bias may be NULL. */
-int32_t vim4j_linear(const float* a, int64_t lda, int32_t m, const float* packed, const float* bias, int32_t n,
-                     int32_t k, float* c, int64_t ldc);
+/* c[i, j] = bias[j] + sum_k a[i, k] * W[j, k] for i < m, j < w->n, k < w->k. */
+int32_t vim4j_linear(struct vim4j_runtime* runtime, const struct vim4j_rows* a, int32_t m,
+                     const struct vim4j_linear_weight* w, const struct vim4j_rows* c);
 
 /* If hidden != NULL: residual += hidden; then out = residual / sqrt(mean(residual^2) + eps) * weight.
- * `rows` contiguous rows of `dim` floats. */
-int32_t vim4j_add_rms_norm(float* residual, const float* hidden, const float* weight, float* out, int32_t rows,
-                           int32_t dim, float eps);
+ * `rows` contiguous rows of `dim` floats; out may be residual. */
+int32_t vim4j_add_rms_norm(struct vim4j_runtime* runtime, float* residual, const float* hidden, const float* weight,
+                           float* out, int32_t rows, int32_t dim, float eps);
 
-/* Depthwise causal conv1d + bias + SiLU over channels [c0, c1) of `batch` sequences (w is (channels, kernel)).
+/* Depthwise causal conv1d + bias + SiLU over the w->channels columns of `batch` sequences of `len` rows.
  * reverse != 0: causal in the reversed order, output still at the original index. */
-int32_t vim4j_conv_silu(const float* x, int64_t ldx, const float* w, const float* bias, float* out, int64_t ldo,
-                        int32_t batch, int32_t len, int32_t channels, int32_t kernel, int32_t reverse, int32_t c0,
-                        int32_t c1);
+int32_t vim4j_conv_silu(struct vim4j_runtime* runtime, const struct vim4j_rows* x, const struct vim4j_conv_weights* w,
+                        const struct vim4j_rows* out, int32_t batch, int32_t len, int32_t reverse);
 
-/* The fused selective scan over channels [c0, c1) of `batch` sequences (see Kernels.selectiveScan):
+/* The fused selective scan of `batch` sequences of `len` tokens over w->channels channels (Kernels.selectiveScan):
  * dt = softplus(delta + delta_bias) (threshold 20); h = exp(dt * a_t[n, e]) * h + dt * B[t, n] * u;
  * y = C[t, :] . h + d_skip * u; out = (accumulate ? out : 0) + out_scale * y * silu(z).
- * a_t is -exp(A_log) transposed to (states, channels); B[t, n] = b[t * ldbc + n], C[t, n] = c[t * ldbc + n]. */
-int32_t vim4j_selective_scan(const float* u, int64_t ldu, const float* delta, int64_t ldd, const float* a_t,
-                             const float* b, const float* c, int64_t ldbc, const float* d_skip,
-                             const float* delta_bias, const float* z, int64_t ldz, float* out, int64_t ldo,
-                             int32_t batch, int32_t len, int32_t channels, int32_t states, int32_t reverse,
-                             float out_scale, int32_t accumulate, int32_t c0, int32_t c1);
+ * flags: VIM4J_SCAN_REVERSE (t runs len-1..0), VIM4J_SCAN_ACCUMULATE. */
+int32_t vim4j_selective_scan(struct vim4j_runtime* runtime, const struct vim4j_scan_inputs* in,
+                             const struct vim4j_scan_weights* w, const struct vim4j_rows* out, int32_t batch,
+                             int32_t len, int32_t flags, float out_scale);
 
 /* im2col for a strided patch x patch Conv2d of one CHW image: row py*gw+px, column (c*patch+ky)*patch+kx. */
-int32_t vim4j_im2col(const float* image, int32_t channels, int32_t height, int32_t width, int32_t patch,
-                     int32_t stride, float* out);
+int32_t vim4j_im2col(struct vim4j_runtime* runtime, const float* image, int32_t channels, int32_t height,
+                     int32_t width, int32_t patch, int32_t stride, float* out);
 
-/* One whole bimamba-v2 mixer layer in one call: hidden = out_proj((S_f(x, z) + flip(S_b(flip x, flip z))) / 2)
- * with xz = in_proj(h). Weights: packed linears (vim4j_linear_pack) and raw fp32 vectors; per direction
- * (suffix _f / _b): conv (E, K) + bias, x_proj (R+2N, E), dt_proj (E, R), dt bias (E), a_t (N, E), D (E).
- * Workspace (caller-owned, floats): xz rows*2E, xc rows*E, x_dbl rows*(R+2N), delta rows*E, y rows*E,
- * where rows = batch * len. h and hidden are (rows, D). */
-int32_t vim4j_mixer_forward(const float* h, float* hidden, int32_t batch, int32_t len, int32_t d_model,
-                            int32_t d_inner, int32_t d_state, int32_t dt_rank, int32_t d_conv,
-                            const float* in_proj, const float* out_proj,
-                            const float* conv_w_f, const float* conv_b_f, const float* x_proj_f,
-                            const float* dt_proj_f, const float* dt_bias_f, const float* a_t_f, const float* d_f,
-                            const float* conv_w_b, const float* conv_b_b, const float* x_proj_b,
-                            const float* dt_proj_b, const float* dt_bias_b, const float* a_t_b, const float* d_b,
-                            float* xz, float* xc, float* x_dbl, float* delta, float* y);
+/* One whole bimamba-v2 mixer layer for `batch` sequences of `len` tokens (batch * len <= b->rows):
+ * b->hidden = out_proj((S_f(x, z) + flip(S_b(flip x, flip z))) / 2) with xz = in_proj(b->normed), using the
+ * other buffers of b as scratch. The weights' shapes must agree with each other and with b->dims. Same
+ * result, bit for bit, as the primitives composed in the order of Kernels.mixer. */
+int32_t vim4j_mixer_forward(struct vim4j_runtime* runtime, const struct vim4j_mixer_weights* w,
+                            const struct vim4j_mixer_buffers* b, int32_t batch, int32_t len);
 
 #ifdef __cplusplus
 }

@@ -166,6 +166,26 @@ struct ErrStat {
     }
 };
 
+// Runtimes of 1..kMaxTestThreads threads, created once per test binary (index = threads); runtime(0) is NULL (the
+// caller's thread only). Destroyed at exit.
+constexpr int kMaxTestThreads = 4;
+inline vim4j_runtime* runtime(int threads) {
+    struct Runtimes {
+        vim4j_runtime* rt[kMaxTestThreads + 1] = {};
+        Runtimes() {
+            for (int t = 1; t <= kMaxTestThreads; ++t) rt[t] = vim4j_runtime_create(t);
+        }
+        ~Runtimes() {
+            for (vim4j_runtime* r : rt) vim4j_runtime_destroy(r);
+        }
+    };
+    static Runtimes all;
+    return all.rt[threads];
+}
+
+inline vim4j_rows rows(float* data, int64_t ld) { return vim4j_rows{data, ld}; }
+inline vim4j_rows rows(const float* data, int64_t ld) { return vim4j_rows{const_cast<float*>(data), ld}; }
+
 inline double softplus_d(double v) { return v > 20.0 ? v : std::log1p(std::exp(v)); }
 inline double silu_d(double v) { return v / (1.0 + std::exp(-v)); }
 

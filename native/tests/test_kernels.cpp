@@ -1,8 +1,9 @@
 // Every kernel of libvim4j against plain reference loops (double accumulation), on many shapes: odd
 // lengths, L = 1, channel counts that are not multiples of the vector width, N = 1..16, 17, 20, 33, 256,
 // k = 1, m = 1, leading dimensions larger than the width, both directions, accumulate on and off,
-// channel sub-ranges, special values (threshold 20, underflowing exp, -inf, NaN). ctest runs this binary
-// once per ISA tier (VIM4J_MAX_ISA).
+// channel sub-ranges (views at an offset), special values (threshold 20, underflowing exp, -inf, NaN); the cases
+// cycle through runtimes of 0 (NULL) to 4 threads, and every kernel is bit-identical for every thread count on
+// shapes the split rules do cut. ctest runs this binary once per ISA tier (VIM4J_MAX_ISA).
 #include <algorithm>
 #include <cfloat>
 #include <limits>
@@ -20,6 +21,12 @@ constexpr double kRtolNorm = 1e-5;
 constexpr double kRtolConv = 1e-5;
 constexpr double kRtolScan = 1e-5;
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// The runtime of the next case: NULL, then 1..4 threads, round robin.
+vim4j_runtime* next_runtime() {
+    static int i = 0;
+    return vt::runtime(i++ % (vt::kMaxTestThreads + 1));
+}
 
 void report(const char* what, const ErrStat& st, double tol) {
     std::printf("  %-28s %8ld values, worst error %.3g of magnitude (tolerance %.0e)\n", what, st.n, st.worst, tol);
@@ -50,7 +57,9 @@ void linear_case(Rng& rng, int m, int n, int k, bool with_bias, int lda, int ldc
     rng.fill(bias, -1.0f, 1.0f);
     Packed p = pack(w, n, k);
     Buf c(static_cast<size_t>(m) * ldc);
-    VT_CHECK_OK(vim4j_linear(a.data(), lda, m, p.buf.data(), with_bias ? bias.data() : nullptr, n, k, c.data(), ldc));
+    const vim4j_rows A = vt::rows(a.data(), lda), C = vt::rows(c.data(), ldc);
+    const vim4j_linear_weight W{p.buf.data(), with_bias ? bias.data() : nullptr, n, k};
+    VT_CHECK_OK(vim4j_linear(next_runtime(), &A, m, &W, &C));
     VT_CHECK(c.guards() && a.guards(), "linear m=%d n=%d k=%d wrote outside c", m, n, k);
     for (int i = 0; i < m; ++i) {
         for (int j = 0; j < n; ++j) {
@@ -91,7 +100,7 @@ void test_linear() {
     linear_case(rng, 2, 1000, 192, true, 197 * 192, 1000, st);
     report("linear", st, kRtolLinear);
 
-    // Row slices (how Java splits rows across threads) give bit-identical rows.
+    // Row slices (views at a row offset) give bit-identical rows.
     {
         const int m = 61, n = 77, k = 300;
         Buf a(static_cast<size_t>(m) * k), w(static_cast<size_t>(n) * k), bias(n);
@@ -99,13 +108,42 @@ void test_linear() {
         rng.fill(w, -1, 1);
         rng.fill(bias, -1, 1);
         Packed p = pack(w, n, k);
+        const vim4j_linear_weight W{p.buf.data(), bias.data(), n, k};
         Buf full(static_cast<size_t>(m) * n), parts(static_cast<size_t>(m) * n);
-        VT_CHECK_OK(vim4j_linear(a.data(), k, m, p.buf.data(), bias.data(), n, k, full.data(), n));
+        const vim4j_rows A = vt::rows(a.data(), k), F = vt::rows(full.data(), n);
+        VT_CHECK_OK(vim4j_linear(nullptr, &A, m, &W, &F));
         const int cuts[] = {0, 1, 8, 9, 30, 61};
-        for (int s = 0; s + 1 < 6; ++s)
-            VT_CHECK_OK(vim4j_linear(a.data() + static_cast<size_t>(cuts[s]) * k, k, cuts[s + 1] - cuts[s], p.buf.data(),
-                                     bias.data(), n, k, parts.data() + static_cast<size_t>(cuts[s]) * n, n));
+        for (int s = 0; s + 1 < 6; ++s) {
+            const vim4j_rows As = vt::rows(a.data() + static_cast<size_t>(cuts[s]) * k, k);
+            const vim4j_rows Ps = vt::rows(parts.data() + static_cast<size_t>(cuts[s]) * n, n);
+            VT_CHECK_OK(vim4j_linear(nullptr, &As, cuts[s + 1] - cuts[s], &W, &Ps));
+        }
         VT_CHECK(std::memcmp(full.data(), parts.data(), sizeof(float) * m * n) == 0, "row slices differ from the full GEMM");
+    }
+    // Every thread count (panel splits for in_proj-like shapes, row splits for x_proj-like ones) gives the
+    // single-threaded bits.
+    {
+        const int shapes[][3] = {{197, 768, 192}, {197, 44, 384}, {197, 384, 12}, {394, 192, 384}, {61, 77, 300}};
+        for (const auto& sh : shapes) {
+            const int m = sh[0], n = sh[1], k = sh[2];
+            Buf a(static_cast<size_t>(m) * k), w(static_cast<size_t>(n) * k), bias(n);
+            rng.fill(a, -1, 1);
+            rng.fill(w, -1, 1);
+            rng.fill(bias, -1, 1);
+            Packed p = pack(w, n, k);
+            const vim4j_linear_weight W{p.buf.data(), bias.data(), n, k};
+            const vim4j_rows A = vt::rows(a.data(), k);
+            Buf one(static_cast<size_t>(m) * n);
+            const vim4j_rows O = vt::rows(one.data(), n);
+            VT_CHECK_OK(vim4j_linear(nullptr, &A, m, &W, &O));
+            for (int t = 1; t <= vt::kMaxTestThreads; ++t) {
+                Buf many(static_cast<size_t>(m) * n);
+                const vim4j_rows M = vt::rows(many.data(), n);
+                VT_CHECK_OK(vim4j_linear(vt::runtime(t), &A, m, &W, &M));
+                VT_CHECK(many.guards() && std::memcmp(one.data(), many.data(), sizeof(float) * m * n) == 0,
+                         "linear %dx%dx%d on %d threads differs from 1 thread", m, k, n, t);
+            }
+        }
     }
     // NaN in a propagates to its row only; inf*0 etc. follow IEEE.
     {
@@ -116,7 +154,9 @@ void test_linear() {
         a[4 * k + 7] = kNaN;
         Packed p = pack(w, n, k);
         Buf c(static_cast<size_t>(m) * n);
-        VT_CHECK_OK(vim4j_linear(a.data(), k, m, p.buf.data(), nullptr, n, k, c.data(), n));
+        const vim4j_rows A = vt::rows(a.data(), k), C = vt::rows(c.data(), n);
+        const vim4j_linear_weight W{p.buf.data(), nullptr, n, k};
+        VT_CHECK_OK(vim4j_linear(next_runtime(), &A, m, &W, &C));
         for (int i = 0; i < m; ++i)
             for (int j = 0; j < n; ++j)
                 VT_CHECK(std::isnan(c[static_cast<size_t>(i) * n + j]) == (i == 4), "linear NaN propagation at (%d, %d)", i, j);
@@ -141,7 +181,8 @@ void test_rms_norm() {
                 rng.fill(wt, -1.5f, 1.5f);
                 std::vector<float> res0(res.data(), res.data() + n);
                 const float eps = 1e-5f;
-                VT_CHECK_OK(vim4j_add_rms_norm(res.data(), with_hidden ? hid.data() : nullptr, wt.data(), out.data(), rows, dim, eps));
+                VT_CHECK_OK(vim4j_add_rms_norm(next_runtime(), res.data(), with_hidden ? hid.data() : nullptr, wt.data(),
+                                               out.data(), rows, dim, eps));
                 VT_CHECK(res.guards() && out.guards(), "rms norm wrote out of bounds (dim=%d)", dim);
                 for (int r = 0; r < rows; ++r) {
                     double ss = 0;
@@ -167,9 +208,26 @@ void test_rms_norm() {
         rng.fill(res, -1, 1);
         rng.fill(wt, -1, 1);
         res[dim + 5] = kNaN;
-        VT_CHECK_OK(vim4j_add_rms_norm(res.data(), nullptr, wt.data(), res.data(), rows, dim, 1e-5f));
+        VT_CHECK_OK(vim4j_add_rms_norm(next_runtime(), res.data(), nullptr, wt.data(), res.data(), rows, dim, 1e-5f));
         for (int i = 0; i < rows * dim; ++i)
             VT_CHECK(std::isnan(res[i]) == (i / dim == 1), "rms norm NaN propagation at %d", i);
+    }
+    // every thread count gives the single-threaded bits (rows split)
+    {
+        const int rows = 394, dim = 384;
+        Buf res(static_cast<size_t>(rows) * dim), hid(res.size()), wt(dim), out1(res.size());
+        rng.fill(res, -2, 2);
+        rng.fill(hid, -2, 2);
+        rng.fill(wt, -1, 1);
+        Buf res1 = res;
+        VT_CHECK_OK(vim4j_add_rms_norm(nullptr, res1.data(), hid.data(), wt.data(), out1.data(), rows, dim, 1e-5f));
+        for (int t = 1; t <= vt::kMaxTestThreads; ++t) {
+            Buf rest = res, outt(res.size());
+            VT_CHECK_OK(vim4j_add_rms_norm(vt::runtime(t), rest.data(), hid.data(), wt.data(), outt.data(), rows, dim, 1e-5f));
+            VT_CHECK(std::memcmp(res1.data(), rest.data(), sizeof(float) * res.size()) == 0 &&
+                         std::memcmp(out1.data(), outt.data(), sizeof(float) * res.size()) == 0,
+                     "add_rms_norm on %d threads differs from 1 thread", t);
+        }
     }
 }
 
@@ -182,8 +240,11 @@ void conv_case(Rng& rng, int batch, int len, int channels, int kernel, bool reve
     rng.fill(x, -2, 2);
     rng.fill(w, -1, 1);
     rng.fill(bias, -0.5f, 0.5f);
-    VT_CHECK_OK(vim4j_conv_silu(x.data(), ldx, w.data(), bias.data(), out.data(), ldo, batch, len, channels, kernel,
-                                reverse ? 1 : 0, c0, c1));
+    if (c1 > c0) {  // channels [c0, c1) as views at an offset
+        const vim4j_rows X = vt::rows(x.data() + c0, ldx), O = vt::rows(out.data() + c0, ldo);
+        const vim4j_conv_weights W{w.data() + static_cast<size_t>(c0) * kernel, bias.data() + c0, c1 - c0, kernel};
+        VT_CHECK_OK(vim4j_conv_silu(next_runtime(), &X, &W, &O, batch, len, reverse ? 1 : 0));
+    }
     VT_CHECK(out.guards(), "conv wrote out of bounds");
     for (int b = 0; b < batch; ++b)
         for (int t = 0; t < len; ++t)
@@ -234,21 +295,33 @@ void test_conv() {
     conv_case(rng, 2, 197, 384, 4, true, 768, 384, 0, 384, st);
     report("conv_silu", st, kRtolConv);
 
-    // channel ranges (how Java splits channels across threads) give bit-identical results
+    // channel ranges (views at a channel offset) and every thread count give bit-identical results
     {
-        const int batch = 2, len = 31, ch = 70, k = 4;
+        const int batch = 2, len = 197, ch = 200, k = 4;
         Buf x(static_cast<size_t>(batch) * len * ch), w(ch * k), bias(ch);
         rng.fill(x, -2, 2);
         rng.fill(w, -1, 1);
         rng.fill(bias, -1, 1);
+        const vim4j_rows X = vt::rows(x.data(), ch);
+        const vim4j_conv_weights W{w.data(), bias.data(), ch, k};
         for (int rev = 0; rev < 2; ++rev) {
             Buf full(x.size()), parts(x.size());
-            VT_CHECK_OK(vim4j_conv_silu(x.data(), ch, w.data(), bias.data(), full.data(), ch, batch, len, ch, k, rev, 0, ch));
-            const int cuts[] = {0, 7, 20, 21, 53, 70};
-            for (int s = 0; s + 1 < 6; ++s)
-                VT_CHECK_OK(vim4j_conv_silu(x.data(), ch, w.data(), bias.data(), parts.data(), ch, batch, len, ch, k, rev,
-                                            cuts[s], cuts[s + 1]));
+            const vim4j_rows F = vt::rows(full.data(), ch);
+            VT_CHECK_OK(vim4j_conv_silu(nullptr, &X, &W, &F, batch, len, rev));
+            const int cuts[] = {0, 7, 20, 21, 53, 200};
+            for (int s = 0; s + 1 < 6; ++s) {
+                const vim4j_rows Xs = vt::rows(x.data() + cuts[s], ch), Ps = vt::rows(parts.data() + cuts[s], ch);
+                const vim4j_conv_weights Ws{w.data() + cuts[s] * k, bias.data() + cuts[s], cuts[s + 1] - cuts[s], k};
+                VT_CHECK_OK(vim4j_conv_silu(nullptr, &Xs, &Ws, &Ps, batch, len, rev));
+            }
             VT_CHECK(std::memcmp(full.data(), parts.data(), sizeof(float) * x.size()) == 0, "conv channel ranges differ");
+            for (int t = 1; t <= vt::kMaxTestThreads; ++t) {
+                Buf many(x.size());
+                const vim4j_rows M = vt::rows(many.data(), ch);
+                VT_CHECK_OK(vim4j_conv_silu(vt::runtime(t), &X, &W, &M, batch, len, rev));
+                VT_CHECK(std::memcmp(full.data(), many.data(), sizeof(float) * x.size()) == 0,
+                         "conv on %d threads differs from 1 thread (reverse=%d)", t, rev);
+            }
         }
     }
 }
@@ -330,10 +403,25 @@ void scan_case(Rng& rng, const ScanCase& sc, ErrStat& st) {
         for (int e = sc.c0; e < sc.c1; ++e) d.out[r * d.ldo + e] = sc.accumulate ? rng.uniform(-1, 1) : kNaN;
     std::vector<float> out0(d.out.data(), d.out.data() + d.out.size());
     const float* zp = d.z.data() + E;  // z is the second half of an xz-like row
-    VT_CHECK_OK(vim4j_selective_scan(d.u.data(), d.ldu, d.delta.data(), d.ldd, d.a_t.data(), d.bc.data() + sc.r_off,
-                                     d.bc.data() + sc.r_off + N, d.ldbc, d.d_skip.data(), d.dbias.data(), zp, d.ldz,
-                                     d.out.data(), d.ldo, sc.batch, sc.len, E, N, sc.reverse ? 1 : 0, sc.out_scale,
-                                     sc.accumulate ? 1 : 0, sc.c0, sc.c1));
+    if (sc.c1 > sc.c0) {
+        // channels [c0, c1) as views at an offset; a_t is (states, channels), so its columns are copied out
+        const int c0 = sc.c0, ce = sc.c1 - sc.c0;
+        Buf at(static_cast<size_t>(N) * ce);
+        for (int n = 0; n < N; ++n)
+            for (int j = 0; j < ce; ++j) at[static_cast<size_t>(n) * ce + j] = d.a_t[static_cast<size_t>(n) * E + c0 + j];
+        // C sometimes from its own buffer with its own leading dimension
+        const int ldc = sc.pad_ld % 2 == 1 ? N + 5 : d.ldbc;
+        Buf cbuf(rows * static_cast<size_t>(ldc));
+        for (size_t r = 0; r < rows; ++r)
+            for (int n = 0; n < N; ++n) cbuf[r * ldc + n] = d.bc[r * d.ldbc + sc.r_off + N + n];
+        const float* cp = sc.pad_ld % 2 == 1 ? cbuf.data() : d.bc.data() + sc.r_off + N;
+        const vim4j_scan_inputs in{vt::rows(d.u.data() + c0, d.ldu), vt::rows(d.delta.data() + c0, d.ldd),
+                                   vt::rows(d.bc.data() + sc.r_off, d.ldbc), vt::rows(cp, ldc), vt::rows(zp + c0, d.ldz)};
+        const vim4j_scan_weights w{at.data(), d.d_skip.data() + c0, d.dbias.data() + c0, ce, N};
+        const vim4j_rows out = vt::rows(d.out.data() + c0, d.ldo);
+        const int32_t flags = (sc.reverse ? VIM4J_SCAN_REVERSE : 0) | (sc.accumulate ? VIM4J_SCAN_ACCUMULATE : 0);
+        VT_CHECK_OK(vim4j_selective_scan(next_runtime(), &in, &w, &out, sc.batch, sc.len, flags, sc.out_scale));
+    }
     VT_CHECK(d.out.guards(), "scan wrote out of bounds");
     std::vector<double> h(N), ha(N);
     for (int b = 0; b < sc.batch; ++b)
@@ -429,22 +517,37 @@ void test_scan() {
     }
     report("selective_scan NaN/inf", st_nan, kRtolScan);
 
-    // channel ranges give bit-identical results
+    // channel ranges (views at a channel offset) and every thread count give bit-identical results
     {
-        ScanCase sc{2, 23, 70, 16, false, true, 0.5f, 2, 12, 0, 70, 0};
+        const int E = 200, N = 16;
+        ScanCase sc{2, 61, E, N, false, true, 0.5f, 2, 12, 0, E, 0};
         for (int rev = 0; rev < 2; ++rev) {
             sc.reverse = rev != 0;
             ScanData d = make_scan_data(rng, sc);
             Buf full(d.out.size(), 0.25f), parts(d.out.size(), 0.25f);
-            auto run = [&](Buf& out, int c0, int c1) {
-                VT_CHECK_OK(vim4j_selective_scan(d.u.data(), d.ldu, d.delta.data(), d.ldd, d.a_t.data(), d.bc.data() + 12,
-                                                 d.bc.data() + 28, d.ldbc, d.d_skip.data(), d.dbias.data(), d.z.data(),
-                                                 d.ldz, out.data(), d.ldo, sc.batch, sc.len, 70, 16, rev, 0.5f, 1, c0, c1));
+            const int32_t flags = (rev ? VIM4J_SCAN_REVERSE : 0) | VIM4J_SCAN_ACCUMULATE;
+            auto run = [&](vim4j_runtime* rt, Buf& out, int c0, int c1) {
+                const int ce = c1 - c0;
+                Buf at(static_cast<size_t>(N) * ce);
+                for (int n = 0; n < N; ++n)
+                    for (int j = 0; j < ce; ++j) at[static_cast<size_t>(n) * ce + j] = d.a_t[static_cast<size_t>(n) * E + c0 + j];
+                const vim4j_scan_inputs in{vt::rows(d.u.data() + c0, d.ldu), vt::rows(d.delta.data() + c0, d.ldd),
+                                           vt::rows(d.bc.data() + 12, d.ldbc), vt::rows(d.bc.data() + 12 + N, d.ldbc),
+                                           vt::rows(d.z.data() + c0, d.ldz)};
+                const vim4j_scan_weights w{at.data(), d.d_skip.data() + c0, d.dbias.data() + c0, ce, N};
+                const vim4j_rows o = vt::rows(out.data() + c0, d.ldo);
+                VT_CHECK_OK(vim4j_selective_scan(rt, &in, &w, &o, sc.batch, sc.len, flags, 0.5f));
             };
-            run(full, 0, 70);
-            const int cuts[] = {0, 5, 16, 17, 48, 70};
-            for (int s = 0; s + 1 < 6; ++s) run(parts, cuts[s], cuts[s + 1]);
+            run(nullptr, full, 0, E);
+            const int cuts[] = {0, 5, 16, 17, 48, E};
+            for (int s = 0; s + 1 < 6; ++s) run(nullptr, parts, cuts[s], cuts[s + 1]);
             VT_CHECK(std::memcmp(full.data(), parts.data(), sizeof(float) * full.size()) == 0, "scan channel ranges differ");
+            for (int t = 1; t <= vt::kMaxTestThreads; ++t) {
+                Buf many(d.out.size(), 0.25f);
+                run(vt::runtime(t), many, 0, E);
+                VT_CHECK(std::memcmp(full.data(), many.data(), sizeof(float) * full.size()) == 0,
+                         "scan on %d threads differs from 1 thread (reverse=%d)", t, rev);
+            }
         }
     }
 }
@@ -464,7 +567,7 @@ void test_im2col() {
         const int gh = (c.h - c.patch) / c.stride + 1, gw = (c.w - c.patch) / c.stride + 1;
         const size_t cols = static_cast<size_t>(c.ch) * c.patch * c.patch;
         Buf out(static_cast<size_t>(gh) * gw * cols);
-        VT_CHECK_OK(vim4j_im2col(img.data(), c.ch, c.h, c.w, c.patch, c.stride, out.data()));
+        VT_CHECK_OK(vim4j_im2col(next_runtime(), img.data(), c.ch, c.h, c.w, c.patch, c.stride, out.data()));
         VT_CHECK(out.guards(), "im2col wrote out of bounds");
         for (int py = 0; py < gh; ++py)
             for (int px = 0; px < gw; ++px)
@@ -477,6 +580,20 @@ void test_im2col() {
                         }
     }
     VT_CHECK(bad == 0, "im2col: %ld wrong values", bad);
+    // every thread count gives the same patches (split over patch rows)
+    {
+        Buf img(3 * 224 * 224);
+        rng.fill(img, -1, 1);
+        const size_t n = static_cast<size_t>(28) * 28 * 3 * 16 * 16;
+        Buf one(n);
+        VT_CHECK_OK(vim4j_im2col(nullptr, img.data(), 3, 224, 224, 16, 8, one.data()));
+        for (int t = 1; t <= vt::kMaxTestThreads; ++t) {
+            Buf many(n);
+            VT_CHECK_OK(vim4j_im2col(vt::runtime(t), img.data(), 3, 224, 224, 16, 8, many.data()));
+            VT_CHECK(many.guards() && std::memcmp(one.data(), many.data(), sizeof(float) * n) == 0,
+                     "im2col on %d threads differs", t);
+        }
+    }
 }
 
 }  // namespace

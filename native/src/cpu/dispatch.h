@@ -23,15 +23,18 @@ struct KernelTable {
                    int32_t k, float* c, int64_t ldc, int32_t p0, int32_t p1);
     void (*add_rms_norm)(float* residual, const float* hidden, const float* weight, float* out, int32_t rows,
                          int32_t dim, float eps);
+    // Channels [c0, c1) of the conv.
     void (*conv_silu)(const float* x, int64_t ldx, const float* w, const float* bias, float* out, int64_t ldo,
                       int32_t batch, int32_t len, int32_t kernel, bool reverse, int32_t c0, int32_t c1);
+    // Channels [c0, c1) of the scan; `channels` is the row length of a_t (its leading dimension).
     void (*selective_scan)(const float* u, int64_t ldu, const float* delta, int64_t ldd, const float* a_t,
-                           const float* b, const float* c, int64_t ldbc, const float* d_skip,
+                           const float* b, int64_t ldb, const float* c, int64_t ldc, const float* d_skip,
                            const float* delta_bias, const float* z, int64_t ldz, float* out, int64_t ldo,
                            int32_t batch, int32_t len, int32_t channels, int32_t states, bool reverse,
                            float out_scale, bool accumulate, int32_t c0, int32_t c1);
+    // Patch rows [py0, py1) of the grid.
     void (*im2col)(const float* image, int32_t channels, int32_t height, int32_t width, int32_t patch,
-                   int32_t stride, float* out);
+                   int32_t stride, float* out, int32_t py0, int32_t py1);
 };
 
 // One table per tier. They are constant-initialised (no dynamic initialisers in the ISA translation

@@ -331,7 +331,8 @@ struct ScanArgs {
     const float* u; int64_t ldu;
     const float* delta; int64_t ldd;
     const float* a_t;
-    const float* b; const float* c; int64_t ldbc;
+    const float* b; int64_t ldb;
+    const float* c; int64_t ldc;
     const float* d_skip; const float* delta_bias;
     const float* z; int64_t ldz;
     float* out; int64_t ldo;
@@ -378,8 +379,8 @@ void scan_block(const ScanArgs& s, int32_t e0, int lanes) {
             for (int i = 0; i < tc; ++i) {
                 const int32_t step = step0 + i;
                 const int64_t t = seq + (s.reverse ? s.len - 1 - step : step);
-                const float* bt = s.b + t * s.ldbc;
-                const float* ct = s.c + t * s.ldbc;
+                const float* bt = s.b + t * s.ldb;
+                const float* ct = s.c + t * s.ldc;
                 const vf dt2 = c_dt2[i];
                 const vf dtu = c_dtu[i];
                 // Two partial sums for y: one chain of N dependent FMAs (4 cycles each) per step would be
@@ -420,10 +421,11 @@ void scan_dispatch(const ScanArgs& s, int32_t e0, int lanes) {
 }
 
 void selective_scan(const float* u, int64_t ldu, const float* delta, int64_t ldd, const float* a_t, const float* b,
-                    const float* c, int64_t ldbc, const float* d_skip, const float* delta_bias, const float* z,
-                    int64_t ldz, float* out, int64_t ldo, int32_t batch, int32_t len, int32_t channels,
-                    int32_t states, bool reverse, float out_scale, bool accumulate, int32_t c0, int32_t c1) {
-    const ScanArgs s{u, ldu, delta, ldd, a_t, b, c, ldbc, d_skip, delta_bias, z, ldz, out, ldo,
+                    int64_t ldb, const float* c, int64_t ldc, const float* d_skip, const float* delta_bias,
+                    const float* z, int64_t ldz, float* out, int64_t ldo, int32_t batch, int32_t len,
+                    int32_t channels, int32_t states, bool reverse, float out_scale, bool accumulate, int32_t c0,
+                    int32_t c1) {
+    const ScanArgs s{u, ldu, delta, ldd, a_t, b, ldb, c, ldc, d_skip, delta_bias, z, ldz, out, ldo,
                      batch, len, channels, states, reverse, out_scale, accumulate};
     for (int32_t e0 = c0; e0 < c1; e0 += W) {
         const int lanes = imin(W, c1 - e0);
@@ -436,15 +438,15 @@ void selective_scan(const float* u, int64_t ldu, const float* delta, int64_t ldd
 }
 
 // ---------------------------------------------------------------------------------------------------
-// im2col: row py*gw+px, column (c*patch+ky)*patch+kx; each (c, ky) is one contiguous run of `patch`.
+// im2col of patch rows [py0, py1): row py*gw+px, column (c*patch+ky)*patch+kx; each (c, ky) is one contiguous
+// run of `patch`.
 // ---------------------------------------------------------------------------------------------------
 
 void im2col(const float* image, int32_t channels, int32_t height, int32_t width, int32_t patch, int32_t stride,
-            float* out) {
-    const int32_t gh = (height - patch) / stride + 1;
+            float* out, int32_t py0, int32_t py1) {
     const int32_t gw = (width - patch) / stride + 1;
     const int64_t cols = static_cast<int64_t>(channels) * patch * patch;
-    for (int32_t py = 0; py < gh; ++py) {
+    for (int32_t py = py0; py < py1; ++py) {
         for (int32_t px = 0; px < gw; ++px) {
             float* row = out + (static_cast<int64_t>(py) * gw + px) * cols;
             for (int32_t ch = 0; ch < channels; ++ch) {

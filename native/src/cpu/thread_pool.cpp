@@ -1,5 +1,7 @@
 #include "thread_pool.h"
 
+#include <pthread.h>
+
 #include <system_error>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -40,6 +42,7 @@ void ThreadPool::ensure_workers(int32_t count) {
         const int32_t index = static_cast<int32_t>(workers_.size());
         const uint64_t gen = ticket_gen(ticket_.load(std::memory_order_acquire));
         workers_.emplace_back(&ThreadPool::worker_main, this, index, gen);  // may throw std::system_error
+        pthread_setname_np(workers_.back().native_handle(), "vim4j-worker");  // best effort: for ps, top, /proc
     }
 }
 
@@ -104,21 +107,30 @@ void ThreadPool::run(int32_t tasks, TaskFn fn, void* ctx, int32_t workers) {
     }
 }
 
-ThreadPool::Lease::Lease(ThreadPool& pool, int32_t threads) : pool_(pool) {
-    if (threads <= 1) return;
-    if (!pool_.lease_mu_.try_lock()) return;  // busy: this caller runs single-threaded
+ThreadPool::Lease::Lease(ThreadPool* pool, int32_t threads) : pool_(pool) {
+    if (pool_ == nullptr || threads <= 1) return;
+    if (!pool_->lease_mu_.try_lock()) return;  // busy: this caller runs single-threaded
     locked_ = true;
-    try {
-        pool_.ensure_workers(threads - 1);
-    } catch (...) {
-        // std::system_error or std::bad_alloc: run with the workers that did start
+    threads_ = threads;
+}
+
+// Starts the workers the first time a lease splits work (so a runtime whose calls are all too small to split
+// never starts a thread); returns how many of them this lease may use.
+int32_t ThreadPool::Lease::workers() {
+    if (workers_ < 0) {
+        try {
+            pool_->ensure_workers(threads_ - 1);
+        } catch (...) {
+            // std::system_error or std::bad_alloc: run with the workers that did start
+        }
+        const int32_t have = static_cast<int32_t>(pool_->workers_.size());
+        workers_ = threads_ - 1 < have ? threads_ - 1 : have;
     }
-    const int32_t have = static_cast<int32_t>(pool_.workers_.size()) + 1;
-    threads_ = threads < have ? threads : have;
+    return workers_;
 }
 
 ThreadPool::Lease::~Lease() {
-    if (locked_) pool_.lease_mu_.unlock();
+    if (locked_) pool_->lease_mu_.unlock();
 }
 
 namespace {
@@ -135,18 +147,18 @@ void offset_task(void* ctx, int32_t t) {
 
 void ThreadPool::Lease::parallel_for(int32_t tasks, TaskFn fn, void* ctx) {
     if (tasks <= 0) return;
-    if (threads_ <= 1) {
+    if (threads_ <= 1 || tasks == 1 || workers() == 0) {
         for (int32_t t = 0; t < tasks; ++t) fn(ctx, t);
         return;
     }
     if (tasks <= kMaxJobTasks) {
-        pool_.run(tasks, fn, ctx, threads_ - 1);
+        pool_->run(tasks, fn, ctx, workers_);
         return;
     }
     for (int32_t base = 0; base < tasks; base += kMaxJobTasks) {
         Offset o{fn, ctx, base};
         const int32_t n = tasks - base < kMaxJobTasks ? tasks - base : kMaxJobTasks;
-        pool_.run(n, offset_task, &o, threads_ - 1);
+        pool_->run(n, offset_task, &o, workers_);
     }
 }
 

@@ -1,7 +1,8 @@
-// A small persistent pool of std::threads for vim4j_mixer_forward. Workers are created lazily (the first
-// time a lease asks for more threads than exist) and joined when the pool is destroyed, i.e. when the
-// library is unloaded or the process exits. One caller at a time leases the pool; a concurrent caller
-// gets a single-threaded lease (it runs everything on its own thread) instead of waiting.
+// The worker threads of one runtime (struct vim4j_runtime, one per model): a small persistent pool of
+// std::threads named "vim4j-worker". Workers are created lazily (the first time a lease asks for more threads
+// than exist) and joined when the pool is destroyed (vim4j_runtime_destroy). One caller at a time leases the
+// pool; a concurrent caller gets a single-threaded lease (it runs everything on its own thread) instead of
+// waiting.
 #ifndef VIM4J_THREAD_POOL_H
 #define VIM4J_THREAD_POOL_H
 
@@ -23,11 +24,13 @@ public:
     ThreadPool(const ThreadPool&) = delete;
     ThreadPool& operator=(const ThreadPool&) = delete;
 
-    // RAII: holds the pool for a sequence of parallel_for calls with up to `threads` threads
-    // (the caller's included). threads() is what was granted (1 if the pool is busy or cannot start).
+    // RAII: holds the pool for a sequence of parallel_for calls with up to `threads` threads (the caller's
+    // included). threads() is what was granted: 1 if the pool is NULL or busy (another caller holds it); the
+    // workers start on the first parallel_for of more than one task, and if some cannot start the caller does
+    // their share.
     class Lease {
     public:
-        Lease(ThreadPool& pool, int32_t threads);
+        Lease(ThreadPool* pool, int32_t threads);
         ~Lease();
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
@@ -37,8 +40,11 @@ public:
         void parallel_for(int32_t tasks, TaskFn fn, void* ctx);
 
     private:
-        ThreadPool& pool_;
+        int32_t workers();
+
+        ThreadPool* pool_;
         int32_t threads_ = 1;
+        int32_t workers_ = -1;  // workers this lease uses; -1 until the first split
         bool locked_ = false;
     };
 

@@ -1,7 +1,6 @@
-// The C ABI of libvim4j (include/vim4j.h): argument validation, error reporting, the ISA tier choice and
-// vim4j_mixer_forward's orchestration. This file is compiled for the baseline ISA only; it reaches the
-// kernels through the KernelTable of the tier chosen once at load time.
-#include <atomic>
+// The C ABI of libvim4j (include/vim4j.h): argument validation, error reporting, the ISA tier choice and the
+// runtimes; the kernels then run over the runtime's threads (exec.cpp). This file is compiled for the baseline
+// ISA only; it reaches the kernels through the KernelTable of the tier chosen once at load time.
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -16,7 +15,7 @@
 #pragma GCC visibility pop
 
 #include "dispatch.h"
-#include "thread_pool.h"
+#include "exec.h"
 
 namespace vim4j {
 namespace {
@@ -35,6 +34,8 @@ __attribute__((format(printf, 1, 2))) void set_error(const char* fmt, ...) {
     va_end(ap);
 }
 
+constexpr int32_t kMaxStates = 256;
+
 // Runs an ABI body; no C++ exception crosses the C boundary.
 template <class F>
 int32_t guarded(const char* fn, F&& body) noexcept {
@@ -52,58 +53,66 @@ int32_t guarded(const char* fn, F&& body) noexcept {
     }
 }
 
-// Argument checks; each returns VIM4J_ERR_INVALID_ARGUMENT from the enclosing lambda with a message that
-// names the function and the argument.
-#define VIM4J_REQUIRE_PTR(p)                                                               \
-    do {                                                                                   \
-        if ((p) == nullptr) {                                                              \
-            set_error("%s: invalid argument '%s': must not be NULL", fn, #p);              \
-            return VIM4J_ERR_INVALID_ARGUMENT;                                             \
-        }                                                                                  \
-    } while (0)
-// v >= a literal bound
-#define VIM4J_REQUIRE_MIN(v, lo)                                                           \
-    do {                                                                                   \
-        if (static_cast<long long>(v) < static_cast<long long>(lo)) {                      \
-            set_error("%s: invalid argument '%s' = %lld: must be >= %lld", fn, #v,         \
-                      static_cast<long long>(v), static_cast<long long>(lo));              \
-            return VIM4J_ERR_INVALID_ARGUMENT;                                             \
-        }                                                                                  \
-    } while (0)
-// v >= another argument (named in the message)
-#define VIM4J_REQUIRE_GE(v, other)                                                         \
-    do {                                                                                   \
-        if (static_cast<long long>(v) < static_cast<long long>(other)) {                   \
-            set_error("%s: invalid argument '%s' = %lld: must be >= %s (= %lld)", fn, #v,  \
-                      static_cast<long long>(v), #other, static_cast<long long>(other));   \
-            return VIM4J_ERR_INVALID_ARGUMENT;                                             \
-        }                                                                                  \
-    } while (0)
-#define VIM4J_REQUIRE_MAX(v, hi)                                                           \
-    do {                                                                                   \
-        if (static_cast<long long>(v) > static_cast<long long>(hi)) {                      \
-            set_error("%s: invalid argument '%s' = %lld: must be <= %lld", fn, #v,         \
-                      static_cast<long long>(v), static_cast<long long>(hi));              \
-            return VIM4J_ERR_INVALID_ARGUMENT;                                             \
-        }                                                                                  \
-    } while (0)
-// 0 <= c0 <= c1 <= channels
-#define VIM4J_REQUIRE_RANGE(c0, c1, channels)                                                          \
-    do {                                                                                               \
-        if ((c0) < 0 || (c0) > (c1)) {                                                                 \
-            set_error("%s: invalid argument 'c0' = %d: must satisfy 0 <= c0 <= c1 (c1 = %d)", fn,      \
-                      static_cast<int>(c0), static_cast<int>(c1));                                     \
-            return VIM4J_ERR_INVALID_ARGUMENT;                                                         \
-        }                                                                                              \
-        if ((c1) > (channels)) {                                                                       \
-            set_error("%s: invalid argument 'c1' = %d: must be <= channels (= %d)", fn,                \
-                      static_cast<int>(c1), static_cast<int>(channels));                               \
-            return VIM4J_ERR_INVALID_ARGUMENT;                                                         \
-        }                                                                                              \
+// Argument checks. Each names the function and the argument or struct field ("in->b.ld"; a field's name is its
+// prefix and its own name, joined only when a check fails) and returns false after setting the error, so a
+// check reads VIM4J_TRY(ck.ptr(...)) and costs a comparison when it passes.
+#define VIM4J_TRY(check)                          \
+    do {                                          \
+        if (!(check)) return VIM4J_ERR_INVALID_ARGUMENT; \
     } while (0)
 
-constexpr int32_t kMaxStates = 256;
-constexpr int32_t kMaxThreads = 1024;
+struct Check {
+    const char* fn;
+
+    bool ptr(const void* p, const char* prefix, const char* field) const {
+        if (p != nullptr) return true;
+        set_error("%s: invalid argument '%s%s': must not be NULL", fn, prefix, field);
+        return false;
+    }
+    bool min(long long v, long long lo, const char* prefix, const char* field) const {
+        if (v >= lo) return true;
+        set_error("%s: invalid argument '%s%s' = %lld: must be >= %lld", fn, prefix, field, v, lo);
+        return false;
+    }
+    bool max(long long v, long long hi, const char* prefix, const char* field) const {
+        if (v <= hi) return true;
+        set_error("%s: invalid argument '%s%s' = %lld: must be <= %lld", fn, prefix, field, v, hi);
+        return false;
+    }
+    // v >= another argument or field, named in the message
+    bool ge(long long v, const char* prefix, const char* field, long long other, const char* other_prefix,
+            const char* other_field) const {
+        if (v >= other) return true;
+        set_error("%s: invalid argument '%s%s' = %lld: must be >= %s%s (= %lld)", fn, prefix, field, v, other_prefix,
+                  other_field, other);
+        return false;
+    }
+    // v == what another argument or field says, named in the message
+    bool eq(long long v, const char* prefix, const char* field, long long want, const char* want_what) const {
+        if (v == want) return true;
+        set_error("%s: invalid argument '%s%s' = %lld: must be %s (= %lld)", fn, prefix, field, v, want_what, want);
+        return false;
+    }
+
+    // A struct vim4j_rows view `prefix` (e.g. "a->" or "in->u.") of rows `width` floats wide.
+    bool rows(const vim4j_rows& r, const char* prefix, long long width, const char* width_prefix,
+              const char* width_field) const {
+        return ptr(r.data, prefix, "data") && ge(r.ld, prefix, "ld", width, width_prefix, width_field);
+    }
+    bool linear(const vim4j_linear_weight& w, const char* prefix) const {
+        return ptr(w.packed, prefix, "packed") && min(w.n, 1, prefix, "n") && min(w.k, 1, prefix, "k");
+    }
+    bool conv(const vim4j_conv_weights& w, const char* prefix) const {
+        return ptr(w.weight, prefix, "weight") && ptr(w.bias, prefix, "bias") && min(w.channels, 1, prefix, "channels") &&
+               min(w.kernel, 1, prefix, "kernel");
+    }
+    bool scan(const vim4j_scan_weights& w, const char* prefix) const {
+        return ptr(w.a_t, prefix, "a_t") && ptr(w.d_skip, prefix, "d_skip") && ptr(w.delta_bias, prefix, "delta_bias") &&
+               min(w.channels, 1, prefix, "channels") && min(w.states, 1, prefix, "states") &&
+               max(w.states, kMaxStates, prefix, "states");
+    }
+};
+
 
 // ---------------------------------------------------------------------------------------------------
 // ISA tier, chosen once at load time
@@ -149,141 +158,6 @@ const KernelTable& kt() {
 // Forces the choice when the library is loaded.
 const bool g_table_chosen = (kt(), true);
 
-std::atomic<int32_t> g_threads{1};
-ThreadPool g_pool;  // workers start on first use; joined by the destructor at unload / exit
-
-int32_t ceil_div(int32_t a, int32_t b) { return static_cast<int32_t>((static_cast<int64_t>(a) + b - 1) / b); }
-int32_t imin(int32_t a, int32_t b) { return a < b ? a : b; }
-
-// ---------------------------------------------------------------------------------------------------
-// vim4j_mixer_forward: stages and their task splits
-// ---------------------------------------------------------------------------------------------------
-
-// A GEMM split over column panels (when there are enough of them) or over row chunks.
-struct GemmJob {
-    const KernelTable* k;
-    const float* a;
-    int64_t lda;
-    int32_t m;
-    const float* packed;
-    int32_t n, kdim;
-    float* c;
-    int64_t ldc;
-    int32_t panels;
-    bool by_panels;
-    int32_t tasks;
-    int32_t row_chunk;
-};
-
-GemmJob plan_gemm(const KernelTable& k, int32_t threads, const float* a, int64_t lda, int32_t m,
-                  const float* packed, int32_t n, int32_t kdim, float* c, int64_t ldc) {
-    GemmJob j{&k, a, lda, m, packed, n, kdim, c, ldc, k.linear_panels(n), true, 1, m};
-    if (threads <= 1 || m <= 0) return j;
-    if (j.panels >= 2 * threads) {
-        j.tasks = imin(j.panels, 4 * threads);
-    } else {
-        j.by_panels = false;
-        j.row_chunk = ceil_div(ceil_div(m, 4 * threads), k.gemm_mr) * k.gemm_mr;
-        j.tasks = ceil_div(m, j.row_chunk);
-    }
-    return j;
-}
-
-void gemm_task(void* ctx, int32_t t) {
-    const GemmJob& j = *static_cast<const GemmJob*>(ctx);
-    if (j.by_panels) {
-        const int32_t p0 = static_cast<int32_t>(static_cast<int64_t>(t) * j.panels / j.tasks);
-        const int32_t p1 = static_cast<int32_t>(static_cast<int64_t>(t + 1) * j.panels / j.tasks);
-        j.k->linear(j.a, j.lda, j.m, j.packed, nullptr, j.n, j.kdim, j.c, j.ldc, p0, p1);
-    } else {
-        const int32_t r0 = t * j.row_chunk;
-        const int32_t r1 = imin(j.m, r0 + j.row_chunk);
-        j.k->linear(j.a + r0 * j.lda, j.lda, r1 - r0, j.packed, nullptr, j.n, j.kdim, j.c + r0 * j.ldc, j.ldc, 0,
-                    j.panels);
-    }
-}
-
-struct Branch {
-    const float* conv_w;
-    const float* conv_b;
-    const float* x_proj;
-    const float* dt_proj;
-    const float* dt_bias;
-    const float* a_t;
-    const float* d;
-    bool reverse;
-};
-
-struct MixerCtx {
-    const KernelTable* k;
-    int32_t batch, len, rows, d_model, e, n_state, r, d_conv, xdbl;
-    float* xz;
-    float* xc;
-    float* x_dbl;
-    float* delta;
-    float* y;
-    const Branch* br;
-    int32_t chunk;  // channels per conv/scan task, rows per x_proj/dt_proj task
-};
-
-void conv_task(void* ctx, int32_t t) {
-    const MixerCtx& m = *static_cast<const MixerCtx*>(ctx);
-    const int32_t c0 = t * m.chunk, c1 = imin(m.e, c0 + m.chunk);
-    m.k->conv_silu(m.xz, 2 * static_cast<int64_t>(m.e), m.br->conv_w, m.br->conv_b, m.xc, m.e, m.batch, m.len,
-                   m.d_conv, m.br->reverse, c0, c1);
-}
-
-// x_proj then dt_proj on the same rows (dt_proj only reads the x_proj output of its own rows).
-void xdt_task(void* ctx, int32_t t) {
-    const MixerCtx& m = *static_cast<const MixerCtx*>(ctx);
-    const int32_t r0 = t * m.chunk, rn = imin(m.rows, r0 + m.chunk) - r0;
-    float* xd = m.x_dbl + static_cast<int64_t>(r0) * m.xdbl;
-    m.k->linear(m.xc + static_cast<int64_t>(r0) * m.e, m.e, rn, m.br->x_proj, nullptr, m.xdbl, m.e, xd, m.xdbl, 0,
-                m.k->linear_panels(m.xdbl));
-    m.k->linear(xd, m.xdbl, rn, m.br->dt_proj, nullptr, m.e, m.r, m.delta + static_cast<int64_t>(r0) * m.e, m.e, 0,
-                m.k->linear_panels(m.e));
-}
-
-void scan_task(void* ctx, int32_t t) {
-    const MixerCtx& m = *static_cast<const MixerCtx*>(ctx);
-    const int32_t c0 = t * m.chunk, c1 = imin(m.e, c0 + m.chunk);
-    const int64_t e = m.e;
-    m.k->selective_scan(m.xc, e, m.delta, e, m.br->a_t, m.x_dbl + m.r, m.x_dbl + m.r + m.n_state, m.xdbl, m.br->d,
-                        m.br->dt_bias, m.xz + e, 2 * e, m.y, e, m.batch, m.len, m.e, m.n_state, m.br->reverse, 0.5f,
-                        m.br->reverse, c0, c1);
-}
-
-// Channels per conv/scan task: about 4 tasks per thread (dynamic claiming evens out a slow core), whole
-// vectors, at most 64 channels per task.
-int32_t channel_chunk(int32_t e, int32_t threads, int32_t lanes) {
-    int32_t chunk = ceil_div(ceil_div(e, 4 * threads), lanes) * lanes;
-    if (chunk > 64) chunk = ceil_div(64, lanes) * lanes;
-    if (chunk < lanes) chunk = lanes;
-    return chunk;
-}
-
-void run_mixer(ThreadPool::Lease& lease, MixerCtx& m, const float* h, float* hidden, const float* in_proj,
-               const float* out_proj, const Branch branches[2]) {
-    const KernelTable& k = *m.k;
-    const int32_t threads = lease.threads();
-    GemmJob in = plan_gemm(k, threads, h, m.d_model, m.rows, in_proj, 2 * m.e, m.d_model, m.xz, 2 * m.e);
-    lease.parallel_for(in.tasks, gemm_task, &in);
-    for (int dir = 0; dir < 2; ++dir) {
-        m.br = &branches[dir];
-        // conv + SiLU over channel chunks
-        m.chunk = threads <= 1 ? m.e : channel_chunk(m.e, threads, k.lanes);
-        lease.parallel_for(ceil_div(m.e, m.chunk), conv_task, &m);
-        // x_proj + dt_proj over row chunks
-        m.chunk = threads <= 1 ? m.rows : ceil_div(ceil_div(m.rows, 4 * threads), k.gemm_mr) * k.gemm_mr;
-        lease.parallel_for(ceil_div(m.rows, m.chunk), xdt_task, &m);
-        // scan over channel chunks (forward writes 0.5*y, backward accumulates 0.5*y)
-        m.chunk = threads <= 1 ? m.e : channel_chunk(m.e, threads, k.lanes);
-        lease.parallel_for(ceil_div(m.e, m.chunk), scan_task, &m);
-    }
-    GemmJob out = plan_gemm(k, threads, m.y, m.e, m.rows, out_proj, m.d_model, m.e, hidden, m.d_model);
-    lease.parallel_for(out.tasks, gemm_task, &out);
-}
-
 }  // namespace
 }  // namespace vim4j
 
@@ -299,14 +173,23 @@ const char* vim4j_last_error(void) { return vim4j::t_error; }
 
 int32_t vim4j_isa(void) { return kt().isa; }
 
-int32_t vim4j_set_threads(int32_t threads) {
-    if (threads < 1 || threads > vim4j::kMaxThreads) {
-        set_error("vim4j_set_threads: invalid argument 'threads' = %d: must be in [1, %d]", static_cast<int>(threads),
-                  static_cast<int>(vim4j::kMaxThreads));
-        return -1;
-    }
-    return vim4j::g_threads.exchange(threads);
+struct vim4j_runtime* vim4j_runtime_create(int32_t threads) {
+    static const char* const fn = "vim4j_runtime_create";
+    vim4j_runtime* rt = nullptr;
+    const int32_t rc = guarded(fn, [&]() -> int32_t {
+        const vim4j::Check ck{fn};
+        VIM4J_TRY(ck.min(threads, 1, "", "threads") && ck.max(threads, VIM4J_MAX_THREADS, "", "threads"));
+        rt = new vim4j_runtime(threads);  // std::bad_alloc -> VIM4J_ERR_OUT_OF_MEMORY
+        return VIM4J_OK;
+    });
+    return rc == VIM4J_OK ? rt : nullptr;
 }
+
+void vim4j_runtime_destroy(struct vim4j_runtime* runtime) {
+    delete runtime;  // ~ThreadPool joins the workers; never throws
+}
+
+int32_t vim4j_runtime_threads(const struct vim4j_runtime* runtime) { return runtime != nullptr ? runtime->threads : 1; }
 
 int64_t vim4j_linear_packed_size(int32_t n, int32_t k) {
     if (n < 1 || k < 1) {
@@ -320,194 +203,155 @@ int64_t vim4j_linear_packed_size(int32_t n, int32_t k) {
 int32_t vim4j_linear_pack(const float* w, int32_t n, int32_t k, float* packed) {
     static const char* const fn = "vim4j_linear_pack";
     return guarded(fn, [&]() -> int32_t {
-        VIM4J_REQUIRE_PTR(w);
-        VIM4J_REQUIRE_MIN(n, 1);
-        VIM4J_REQUIRE_MIN(k, 1);
-        VIM4J_REQUIRE_PTR(packed);
+        const vim4j::Check ck{fn};
+        VIM4J_TRY(ck.ptr(w, "", "w") && ck.min(n, 1, "", "n") && ck.min(k, 1, "", "k") && ck.ptr(packed, "", "packed"));
         kt().linear_pack(w, n, k, packed);
         return VIM4J_OK;
     });
 }
 
-int32_t vim4j_linear(const float* a, int64_t lda, int32_t m, const float* packed, const float* bias, int32_t n,
-                     int32_t k, float* c, int64_t ldc) {
+int32_t vim4j_linear(struct vim4j_runtime* runtime, const struct vim4j_rows* a, int32_t m,
+                     const struct vim4j_linear_weight* w, const struct vim4j_rows* c) {
     static const char* const fn = "vim4j_linear";
     return guarded(fn, [&]() -> int32_t {
-        VIM4J_REQUIRE_PTR(a);
-        VIM4J_REQUIRE_MIN(m, 0);
-        VIM4J_REQUIRE_PTR(packed);
-        VIM4J_REQUIRE_MIN(n, 1);
-        VIM4J_REQUIRE_MIN(k, 1);
-        VIM4J_REQUIRE_GE(lda, k);
-        VIM4J_REQUIRE_PTR(c);
-        VIM4J_REQUIRE_GE(ldc, n);
-        const vim4j::KernelTable& t = kt();
-        t.linear(a, lda, m, packed, bias, n, k, c, ldc, 0, t.linear_panels(n));
+        const vim4j::Check ck{fn};
+        VIM4J_TRY(ck.ptr(a, "", "a") && ck.ptr(w, "", "w") && ck.ptr(c, "", "c"));
+        VIM4J_TRY(ck.min(m, 0, "", "m") && ck.linear(*w, "w->"));
+        VIM4J_TRY(ck.rows(*a, "a->", w->k, "w->", "k") && ck.rows(*c, "c->", w->n, "w->", "n"));
+        vim4j::Exec x(kt(), runtime);
+        vim4j::linear(x, *a, m, *w, *c);
         return VIM4J_OK;
     });
 }
 
-int32_t vim4j_add_rms_norm(float* residual, const float* hidden, const float* weight, float* out, int32_t rows,
-                           int32_t dim, float eps) {
+int32_t vim4j_add_rms_norm(struct vim4j_runtime* runtime, float* residual, const float* hidden, const float* weight,
+                           float* out, int32_t rows, int32_t dim, float eps) {
     static const char* const fn = "vim4j_add_rms_norm";
     return guarded(fn, [&]() -> int32_t {
-        VIM4J_REQUIRE_PTR(residual);
-        VIM4J_REQUIRE_PTR(weight);
-        VIM4J_REQUIRE_PTR(out);
-        VIM4J_REQUIRE_MIN(rows, 0);
-        VIM4J_REQUIRE_MIN(dim, 1);
+        const vim4j::Check ck{fn};
+        VIM4J_TRY(ck.ptr(residual, "", "residual") && ck.ptr(weight, "", "weight") && ck.ptr(out, "", "out"));
+        VIM4J_TRY(ck.min(rows, 0, "", "rows") && ck.min(dim, 1, "", "dim"));
         if (!(eps >= 0.0f)) {
             set_error("%s: invalid argument 'eps' = %g: must be >= 0", fn, static_cast<double>(eps));
             return VIM4J_ERR_INVALID_ARGUMENT;
         }
-        kt().add_rms_norm(residual, hidden, weight, out, rows, dim, eps);
+        vim4j::Exec x(kt(), runtime);
+        vim4j::add_rms_norm(x, residual, hidden, weight, out, rows, dim, eps);
         return VIM4J_OK;
     });
 }
 
-int32_t vim4j_conv_silu(const float* x, int64_t ldx, const float* w, const float* bias, float* out, int64_t ldo,
-                        int32_t batch, int32_t len, int32_t channels, int32_t kernel, int32_t reverse, int32_t c0,
-                        int32_t c1) {
+int32_t vim4j_conv_silu(struct vim4j_runtime* runtime, const struct vim4j_rows* x, const struct vim4j_conv_weights* w,
+                        const struct vim4j_rows* out, int32_t batch, int32_t len, int32_t reverse) {
     static const char* const fn = "vim4j_conv_silu";
     return guarded(fn, [&]() -> int32_t {
-        VIM4J_REQUIRE_PTR(x);
-        VIM4J_REQUIRE_PTR(w);
-        VIM4J_REQUIRE_PTR(bias);
-        VIM4J_REQUIRE_PTR(out);
-        VIM4J_REQUIRE_MIN(batch, 0);
-        VIM4J_REQUIRE_MIN(len, 0);
-        VIM4J_REQUIRE_MIN(channels, 1);
-        VIM4J_REQUIRE_MIN(kernel, 1);
-        VIM4J_REQUIRE_GE(ldx, channels);
-        VIM4J_REQUIRE_GE(ldo, channels);
-        VIM4J_REQUIRE_RANGE(c0, c1, channels);
-        kt().conv_silu(x, ldx, w, bias, out, ldo, batch, len, kernel, reverse != 0, c0, c1);
+        const vim4j::Check ck{fn};
+        VIM4J_TRY(ck.ptr(x, "", "x") && ck.ptr(w, "", "w") && ck.ptr(out, "", "out"));
+        VIM4J_TRY(ck.conv(*w, "w->") && ck.rows(*x, "x->", w->channels, "w->", "channels") &&
+                  ck.rows(*out, "out->", w->channels, "w->", "channels"));
+        VIM4J_TRY(ck.min(batch, 0, "", "batch") && ck.min(len, 0, "", "len"));
+        vim4j::Exec ex(kt(), runtime);
+        vim4j::conv_silu(ex, *x, *w, *out, batch, len, reverse != 0);
         return VIM4J_OK;
     });
 }
 
-int32_t vim4j_selective_scan(const float* u, int64_t ldu, const float* delta, int64_t ldd, const float* a_t,
-                             const float* b, const float* c, int64_t ldbc, const float* d_skip,
-                             const float* delta_bias, const float* z, int64_t ldz, float* out, int64_t ldo,
-                             int32_t batch, int32_t len, int32_t channels, int32_t states, int32_t reverse,
-                             float out_scale, int32_t accumulate, int32_t c0, int32_t c1) {
+int32_t vim4j_selective_scan(struct vim4j_runtime* runtime, const struct vim4j_scan_inputs* in,
+                             const struct vim4j_scan_weights* w, const struct vim4j_rows* out, int32_t batch,
+                             int32_t len, int32_t flags, float out_scale) {
     static const char* const fn = "vim4j_selective_scan";
     return guarded(fn, [&]() -> int32_t {
-        VIM4J_REQUIRE_PTR(u);
-        VIM4J_REQUIRE_PTR(delta);
-        VIM4J_REQUIRE_PTR(a_t);
-        VIM4J_REQUIRE_PTR(b);
-        VIM4J_REQUIRE_PTR(c);
-        VIM4J_REQUIRE_PTR(d_skip);
-        VIM4J_REQUIRE_PTR(delta_bias);
-        VIM4J_REQUIRE_PTR(z);
-        VIM4J_REQUIRE_PTR(out);
-        VIM4J_REQUIRE_MIN(batch, 0);
-        VIM4J_REQUIRE_MIN(len, 0);
-        VIM4J_REQUIRE_MIN(channels, 1);
-        VIM4J_REQUIRE_MIN(states, 1);
-        VIM4J_REQUIRE_MAX(states, vim4j::kMaxStates);
-        VIM4J_REQUIRE_GE(ldu, channels);
-        VIM4J_REQUIRE_GE(ldd, channels);
-        VIM4J_REQUIRE_GE(ldz, channels);
-        VIM4J_REQUIRE_GE(ldo, channels);
-        VIM4J_REQUIRE_GE(ldbc, states);
-        VIM4J_REQUIRE_RANGE(c0, c1, channels);
-        kt().selective_scan(u, ldu, delta, ldd, a_t, b, c, ldbc, d_skip, delta_bias, z, ldz, out, ldo, batch, len,
-                            channels, states, reverse != 0, out_scale, accumulate != 0, c0, c1);
-        return VIM4J_OK;
-    });
-}
-
-int32_t vim4j_im2col(const float* image, int32_t channels, int32_t height, int32_t width, int32_t patch,
-                     int32_t stride, float* out) {
-    static const char* const fn = "vim4j_im2col";
-    return guarded(fn, [&]() -> int32_t {
-        VIM4J_REQUIRE_PTR(image);
-        VIM4J_REQUIRE_MIN(channels, 1);
-        VIM4J_REQUIRE_MIN(patch, 1);
-        VIM4J_REQUIRE_MIN(stride, 1);
-        VIM4J_REQUIRE_GE(height, patch);
-        VIM4J_REQUIRE_GE(width, patch);
-        VIM4J_REQUIRE_PTR(out);
-        kt().im2col(image, channels, height, width, patch, stride, out);
-        return VIM4J_OK;
-    });
-}
-
-int32_t vim4j_mixer_forward(const float* h, float* hidden, int32_t batch, int32_t len, int32_t d_model,
-                            int32_t d_inner, int32_t d_state, int32_t dt_rank, int32_t d_conv,
-                            const float* in_proj, const float* out_proj,
-                            const float* conv_w_f, const float* conv_b_f, const float* x_proj_f,
-                            const float* dt_proj_f, const float* dt_bias_f, const float* a_t_f, const float* d_f,
-                            const float* conv_w_b, const float* conv_b_b, const float* x_proj_b,
-                            const float* dt_proj_b, const float* dt_bias_b, const float* a_t_b, const float* d_b,
-                            float* xz, float* xc, float* x_dbl, float* delta, float* y) {
-    static const char* const fn = "vim4j_mixer_forward";
-    return guarded(fn, [&]() -> int32_t {
-        VIM4J_REQUIRE_PTR(h);
-        VIM4J_REQUIRE_PTR(hidden);
-        VIM4J_REQUIRE_MIN(batch, 0);
-        VIM4J_REQUIRE_MIN(len, 0);
-        VIM4J_REQUIRE_MIN(d_model, 1);
-        VIM4J_REQUIRE_MIN(d_inner, 1);
-        VIM4J_REQUIRE_MAX(d_inner, 0x3FFFFFFF);
-        VIM4J_REQUIRE_MIN(d_state, 1);
-        VIM4J_REQUIRE_MAX(d_state, vim4j::kMaxStates);
-        VIM4J_REQUIRE_MIN(dt_rank, 1);
-        VIM4J_REQUIRE_MAX(dt_rank, 0x7FFFFFFF - 2 * vim4j::kMaxStates);
-        VIM4J_REQUIRE_MIN(d_conv, 1);
-        VIM4J_REQUIRE_PTR(in_proj);
-        VIM4J_REQUIRE_PTR(out_proj);
-        VIM4J_REQUIRE_PTR(conv_w_f);
-        VIM4J_REQUIRE_PTR(conv_b_f);
-        VIM4J_REQUIRE_PTR(x_proj_f);
-        VIM4J_REQUIRE_PTR(dt_proj_f);
-        VIM4J_REQUIRE_PTR(dt_bias_f);
-        VIM4J_REQUIRE_PTR(a_t_f);
-        VIM4J_REQUIRE_PTR(d_f);
-        VIM4J_REQUIRE_PTR(conv_w_b);
-        VIM4J_REQUIRE_PTR(conv_b_b);
-        VIM4J_REQUIRE_PTR(x_proj_b);
-        VIM4J_REQUIRE_PTR(dt_proj_b);
-        VIM4J_REQUIRE_PTR(dt_bias_b);
-        VIM4J_REQUIRE_PTR(a_t_b);
-        VIM4J_REQUIRE_PTR(d_b);
-        VIM4J_REQUIRE_PTR(xz);
-        VIM4J_REQUIRE_PTR(xc);
-        VIM4J_REQUIRE_PTR(x_dbl);
-        VIM4J_REQUIRE_PTR(delta);
-        VIM4J_REQUIRE_PTR(y);
-        const int64_t rows64 = static_cast<int64_t>(batch) * len;
-        if (rows64 > 0x7FFFFFFF) {
-            set_error("%s: invalid arguments 'batch' * 'len' = %lld: must be <= 2147483647", fn,
-                      static_cast<long long>(rows64));
+        const vim4j::Check ck{fn};
+        VIM4J_TRY(ck.ptr(in, "", "in") && ck.ptr(w, "", "w") && ck.ptr(out, "", "out"));
+        VIM4J_TRY(ck.scan(*w, "w->"));
+        const long long e = w->channels, n = w->states;
+        VIM4J_TRY(ck.rows(in->u, "in->u.", e, "w->", "channels") && ck.rows(in->delta, "in->delta.", e, "w->", "channels") &&
+                  ck.rows(in->b, "in->b.", n, "w->", "states") && ck.rows(in->c, "in->c.", n, "w->", "states") &&
+                  ck.rows(in->z, "in->z.", e, "w->", "channels") && ck.rows(*out, "out->", e, "w->", "channels"));
+        VIM4J_TRY(ck.min(batch, 0, "", "batch") && ck.min(len, 0, "", "len"));
+        if ((flags & ~(VIM4J_SCAN_REVERSE | VIM4J_SCAN_ACCUMULATE)) != 0) {
+            set_error("%s: invalid argument 'flags' = %d: only VIM4J_SCAN_REVERSE | VIM4J_SCAN_ACCUMULATE (= %d) may be set",
+                      fn, static_cast<int>(flags), VIM4J_SCAN_REVERSE | VIM4J_SCAN_ACCUMULATE);
             return VIM4J_ERR_INVALID_ARGUMENT;
         }
-        if (rows64 == 0) return VIM4J_OK;
-        const vim4j::KernelTable& k = kt();
-        vim4j::MixerCtx m{};
-        m.k = &k;
-        m.batch = batch;
-        m.len = len;
-        m.rows = static_cast<int32_t>(rows64);
-        m.d_model = d_model;
-        m.e = d_inner;
-        m.n_state = d_state;
-        m.r = dt_rank;
-        m.d_conv = d_conv;
-        m.xdbl = dt_rank + 2 * d_state;
-        m.xz = xz;
-        m.xc = xc;
-        m.x_dbl = x_dbl;
-        m.delta = delta;
-        m.y = y;
-        const vim4j::Branch branches[2] = {
-            {conv_w_f, conv_b_f, x_proj_f, dt_proj_f, dt_bias_f, a_t_f, d_f, false},
-            {conv_w_b, conv_b_b, x_proj_b, dt_proj_b, dt_bias_b, a_t_b, d_b, true},
-        };
-        vim4j::ThreadPool::Lease lease(vim4j::g_pool, vim4j::g_threads.load(std::memory_order_relaxed));
-        vim4j::run_mixer(lease, m, h, hidden, in_proj, out_proj, branches);
+        vim4j::Exec x(kt(), runtime);
+        vim4j::selective_scan(x, *in, *w, *out, batch, len, (flags & VIM4J_SCAN_REVERSE) != 0, out_scale,
+                              (flags & VIM4J_SCAN_ACCUMULATE) != 0);
+        return VIM4J_OK;
+    });
+}
+
+int32_t vim4j_im2col(struct vim4j_runtime* runtime, const float* image, int32_t channels, int32_t height,
+                     int32_t width, int32_t patch, int32_t stride, float* out) {
+    static const char* const fn = "vim4j_im2col";
+    return guarded(fn, [&]() -> int32_t {
+        const vim4j::Check ck{fn};
+        VIM4J_TRY(ck.ptr(image, "", "image") && ck.min(channels, 1, "", "channels") && ck.min(patch, 1, "", "patch") &&
+                  ck.min(stride, 1, "", "stride") && ck.ge(height, "", "height", patch, "", "patch") &&
+                  ck.ge(width, "", "width", patch, "", "patch") && ck.ptr(out, "", "out"));
+        vim4j::Exec x(kt(), runtime);
+        vim4j::im2col(x, image, channels, height, width, patch, stride, out);
+        return VIM4J_OK;
+    });
+}
+
+namespace vim4j {
+namespace {
+
+// One direction of a mixer against the buffers' dims.
+bool check_branch(const Check& ck, const vim4j_branch_weights& br, const char* const names[4],
+                  const vim4j_mixer_dims& d) {
+    return ck.conv(br.conv, names[0]) && ck.eq(br.conv.channels, names[0], "channels", d.d_inner, "b->dims.d_inner") &&
+           ck.linear(br.x_proj, names[1]) &&
+           ck.eq(br.x_proj.n, names[1], "n", static_cast<long long>(d.dt_rank) + 2LL * d.d_state,
+                 "b->dims.dt_rank + 2 * b->dims.d_state") &&
+           ck.eq(br.x_proj.k, names[1], "k", d.d_inner, "b->dims.d_inner") && ck.linear(br.dt_proj, names[2]) &&
+           ck.eq(br.dt_proj.n, names[2], "n", d.d_inner, "b->dims.d_inner") &&
+           ck.eq(br.dt_proj.k, names[2], "k", d.dt_rank, "b->dims.dt_rank") && ck.scan(br.scan, names[3]) &&
+           ck.eq(br.scan.channels, names[3], "channels", d.d_inner, "b->dims.d_inner") &&
+           ck.eq(br.scan.states, names[3], "states", d.d_state, "b->dims.d_state");
+}
+
+}  // namespace
+}  // namespace vim4j
+
+int32_t vim4j_mixer_forward(struct vim4j_runtime* runtime, const struct vim4j_mixer_weights* w,
+                            const struct vim4j_mixer_buffers* b, int32_t batch, int32_t len) {
+    static const char* const fn = "vim4j_mixer_forward";
+    static const char* const kForward[4] = {"w->forward.conv.", "w->forward.x_proj.", "w->forward.dt_proj.",
+                                            "w->forward.scan."};
+    static const char* const kBackward[4] = {"w->backward.conv.", "w->backward.x_proj.", "w->backward.dt_proj.",
+                                             "w->backward.scan."};
+    return guarded(fn, [&]() -> int32_t {
+        const vim4j::Check ck{fn};
+        VIM4J_TRY(ck.ptr(w, "", "w") && ck.ptr(b, "", "b"));
+        const vim4j_mixer_dims& d = b->dims;
+        VIM4J_TRY(ck.min(d.d_model, 1, "b->dims.", "d_model") && ck.min(d.d_inner, 1, "b->dims.", "d_inner") &&
+                  ck.max(d.d_inner, 0x3FFFFFFF, "b->dims.", "d_inner") && ck.min(d.d_state, 1, "b->dims.", "d_state") &&
+                  ck.max(d.d_state, vim4j::kMaxStates, "b->dims.", "d_state") &&
+                  ck.min(d.dt_rank, 1, "b->dims.", "dt_rank") &&
+                  ck.max(d.dt_rank, 0x7FFFFFFF - 2 * vim4j::kMaxStates, "b->dims.", "dt_rank") &&
+                  ck.min(b->rows, 0, "b->", "rows"));
+        VIM4J_TRY(ck.ptr(b->normed, "b->", "normed") && ck.ptr(b->hidden, "b->", "hidden") && ck.ptr(b->xz, "b->", "xz") &&
+                  ck.ptr(b->delta, "b->", "delta") && ck.ptr(b->y, "b->", "y") &&
+                  ck.ptr(b->forward.xc, "b->forward.", "xc") && ck.ptr(b->forward.x_dbl, "b->forward.", "x_dbl") &&
+                  ck.ptr(b->backward.xc, "b->backward.", "xc") && ck.ptr(b->backward.x_dbl, "b->backward.", "x_dbl"));
+        VIM4J_TRY(ck.linear(w->in_proj, "w->in_proj.") &&
+                  ck.eq(w->in_proj.n, "w->in_proj.", "n", 2LL * d.d_inner, "2 * b->dims.d_inner") &&
+                  ck.eq(w->in_proj.k, "w->in_proj.", "k", d.d_model, "b->dims.d_model") &&
+                  ck.linear(w->out_proj, "w->out_proj.") &&
+                  ck.eq(w->out_proj.n, "w->out_proj.", "n", d.d_model, "b->dims.d_model") &&
+                  ck.eq(w->out_proj.k, "w->out_proj.", "k", d.d_inner, "b->dims.d_inner"));
+        VIM4J_TRY(vim4j::check_branch(ck, w->forward, kForward, d) && vim4j::check_branch(ck, w->backward, kBackward, d));
+        VIM4J_TRY(ck.min(batch, 0, "", "batch") && ck.min(len, 0, "", "len"));
+        const long long rows = static_cast<long long>(batch) * len;
+        if (rows > b->rows || rows > 0x7FFFFFFF) {
+            set_error("%s: invalid arguments 'batch' * 'len' = %lld: must be <= b->rows (= %lld) and <= 2147483647", fn,
+                      rows, static_cast<long long>(b->rows));
+            return VIM4J_ERR_INVALID_ARGUMENT;
+        }
+        vim4j::Exec x(kt(), runtime);
+        vim4j::mixer_forward(x, *w, *b, batch, len);
         return VIM4J_OK;
     });
 }

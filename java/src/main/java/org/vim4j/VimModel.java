@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
-import org.vim4j.io.CheckpointReader;
+import org.vim4j.io.checkpoint.CheckpointReader;
 import org.vim4j.io.StateDict;
 import org.vim4j.backend.Backends;
 import org.vim4j.kernel.Kernels;

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -12,27 +13,26 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A parser for the restricted grammar of the C ABI headers ({@code native/include/vim4j.h}, {@code vim4j_cuda.h}):
- * integer {@code #define}s, struct definitions ({@code struct name { fields };}, no typedefs) and function prototypes
- * over {@code void}, {@code int32_t}, {@code int64_t}, {@code float}, {@code double}, {@code char}, {@code const} and
- * single pointers. A struct field is a value of those types, a single pointer, or a struct defined above it (by value
- * or pointer); a parameter may point to such a struct but not take one by value. Anything else in the header fails
- * loudly, so the drift test cannot pass by silently skipping a declaration it does not understand.
+ * A parser for the restricted grammar of {@code native/include/vim4j.h}: integer {@code #define}s, struct definitions
+ * ({@code struct name { fields };} of base types, single pointers and other structs by value, defined before use),
+ * opaque struct declarations ({@code struct name;}) and function prototypes over {@code void}, {@code int32_t},
+ * {@code int64_t}, {@code float}, {@code double}, {@code char}, {@code const}, single pointers and pointers to structs
+ * (never structs by value). Anything else in the header fails loudly, so the drift test cannot pass by silently
+ * skipping a declaration it does not understand. {@link #layout} gives a struct's C layout on LP64 (x86-64 Linux):
+ * each field at the next multiple of its alignment, the size a multiple of the largest alignment.
  */
-record HeaderPrototypes(Map<String, Long> constants, Map<String, Function> functions, Map<String, Struct> structs) {
+record HeaderPrototypes(Map<String, Long> constants, Map<String, Struct> structs, Set<String> opaqueStructs,
+        Map<String, Function> functions) {
 
     static final Set<String> BASE_TYPES = Set.of("void", "int32_t", "int64_t", "float", "double", "char");
 
-    /**
-     * A C type of the grammar: a base type ({@code "struct name"} for a struct), maybe behind one pointer
-     * ({@code const} is dropped).
-     */
+    /** A C type of the grammar: a base type or {@code struct name}, maybe behind one pointer ({@code const} is dropped). */
     record CType(String base, boolean pointer) {
         boolean isVoid() {
             return base.equals("void") && !pointer;
         }
 
-        /** The struct's name if this is a struct by value or pointer, else null. */
+        /** The struct's name for {@code struct name} (by value or pointer), else null. */
         String struct() {
             return base.startsWith("struct ") ? base.substring("struct ".length()) : null;
         }
@@ -49,14 +49,25 @@ record HeaderPrototypes(Map<String, Long> constants, Map<String, Function> funct
     record Function(String name, CType returnType, List<Param> params) {
     }
 
-    /** A struct definition: its fields in declaration order. */
-    record Struct(String name, List<Param> fields) {
+    record Field(CType type, String name) {
     }
 
+    record Struct(String name, List<Field> fields) {
+    }
+
+    /** A field's place in its struct's C layout. */
+    record FieldLayout(Field field, long offset, long size) {
+    }
+
+    /** A struct's C layout: fields with their offsets and sizes, then the struct's size and alignment. */
+    record StructLayout(List<FieldLayout> fields, long size, long alignment) {
+    }
+
+    private static final String TYPE = "(const\\s+)?(struct\\s+\\w+|\\w+)\\s*(\\*)?\\s*";
     private static final Pattern DEFINE = Pattern.compile("#\\s*define\\s+(\\w+)(?:\\s+(.*))?");
-    private static final Pattern PROTOTYPE = Pattern.compile("(const\\s+)?(\\w+)\\s*(\\*)?\\s*(\\w+)\\s*\\((.*)\\)", Pattern.DOTALL);
-    private static final Pattern PARAM = Pattern.compile("(const\\s+)?((?:struct\\s+)?\\w+)\\s*(\\*)?\\s*(\\w+)");
-    private static final Pattern STRUCT = Pattern.compile("struct\\s+(\\w+)\\s*\\{([^{}]*)\\}\\s*;");
+    private static final Pattern PROTOTYPE = Pattern.compile(TYPE + "(\\w+)\\s*\\((.*)\\)", Pattern.DOTALL);
+    private static final Pattern DECLARATION = Pattern.compile(TYPE + "(\\w+)");
+    private static final Pattern STRUCT = Pattern.compile("struct\\s+(\\w+)\\s*(\\{([^{}]*)\\})?\\s*;");
 
     static HeaderPrototypes parse(Path header) throws IOException {
         return parse(Files.readString(header));
@@ -81,37 +92,40 @@ record HeaderPrototypes(Map<String, Long> constants, Map<String, Function> funct
                 continue; // include guards, #include, #ifdef __cplusplus ...
             }
             if (t.equals("extern \"C\" {") || t.equals("}")) {
-                continue; // the __cplusplus wrapper
+                continue; // the __cplusplus wrapper (struct bodies close with "};")
             }
             code.append(line).append('\n');
         }
+        // Struct definitions and opaque declarations, in order, then whatever remains must be prototypes.
         Map<String, Struct> structs = new LinkedHashMap<>();
+        Set<String> opaque = new LinkedHashSet<>();
         Matcher sm = STRUCT.matcher(code);
         StringBuilder rest = new StringBuilder();
+        int last = 0;
         while (sm.find()) {
+            String before = code.substring(last, sm.start());
+            if (before.contains("{") || before.contains("}")) {
+                throw new IllegalArgumentException("vim4j.h: not a struct definition of the supported grammar near: "
+                        + before.strip().replaceAll("\\s+", " "));
+            }
+            rest.append(before).append(' ');
+            last = sm.end();
             String name = sm.group(1);
-            List<Param> fields = new ArrayList<>();
-            for (String decl : sm.group(2).split(";")) {
-                String d = decl.strip().replaceAll("\\s+", " ");
-                if (d.isEmpty()) {
-                    continue;
-                }
-                Matcher fm = PARAM.matcher(d);
-                if (!fm.matches()) {
-                    throw new IllegalArgumentException("header: unsupported field '" + d + "' in struct " + name);
-                }
-                CType ft = type(fm.group(2), fm.group(3) != null, "struct " + name, structs);
-                if (ft.isVoid()) {
-                    throw new IllegalArgumentException("header: void field in struct " + name);
-                }
-                fields.add(new Param(ft, fm.group(4)));
+            if (structs.containsKey(name) || opaque.contains(name)) {
+                throw new IllegalArgumentException("vim4j.h: struct " + name + " declared twice");
             }
-            if (fields.isEmpty() || structs.put(name, new Struct(name, List.copyOf(fields))) != null) {
-                throw new IllegalArgumentException("header: struct " + name + " is empty or defined twice");
+            if (sm.group(2) == null) {
+                opaque.add(name);
+            } else {
+                structs.put(name, new Struct(name, fields(name, sm.group(3), structs)));
             }
-            sm.appendReplacement(rest, " ");
         }
-        sm.appendTail(rest);
+        String tail = code.substring(last);
+        if (tail.contains("{") || tail.contains("}")) {
+            throw new IllegalArgumentException("vim4j.h: not a declaration of the supported grammar near: "
+                    + tail.strip().replaceAll("\\s+", " "));
+        }
+        rest.append(tail);
         Map<String, Function> functions = new LinkedHashMap<>();
         for (String stmt : rest.toString().split(";")) {
             String s = stmt.strip().replaceAll("\\s+", " ");
@@ -122,22 +136,26 @@ record HeaderPrototypes(Map<String, Long> constants, Map<String, Function> funct
             if (!m.matches()) {
                 throw new IllegalArgumentException("vim4j.h: not a prototype of the supported grammar: " + s);
             }
-            CType ret = type(m.group(2), m.group(3) != null, s, structs);
+            CType ret = type(m.group(2), m.group(3) != null, s, structs, opaque);
+            if (ret.struct() != null && !ret.pointer()) {
+                throw new IllegalArgumentException("vim4j.h: a struct returned by value in " + s
+                        + " (the bindings' grammar passes structs by pointer only)");
+            }
             List<Param> params = new ArrayList<>();
             String plist = m.group(5).strip();
             if (!plist.equals("void")) {
                 for (String p : plist.split(",")) {
-                    Matcher pm = PARAM.matcher(p.strip());
+                    Matcher pm = DECLARATION.matcher(p.strip());
                     if (!pm.matches()) {
                         throw new IllegalArgumentException("vim4j.h: unsupported parameter '" + p.strip() + "' in " + s);
                     }
-                    CType pt = type(pm.group(2), pm.group(3) != null, s, structs);
+                    CType pt = type(pm.group(2), pm.group(3) != null, s, structs, opaque);
                     if (pt.isVoid()) {
                         throw new IllegalArgumentException("vim4j.h: void parameter in " + s);
                     }
                     if (pt.struct() != null && !pt.pointer()) {
-                        throw new IllegalArgumentException("header: struct passed by value in " + s
-                                + " (the bindings' grammar passes structs by pointer)");
+                        throw new IllegalArgumentException("vim4j.h: struct parameter '" + p.strip() + "' by value in " + s
+                                + " (the bindings' grammar passes structs by pointer only)");
                     }
                     params.add(new Param(pt, pm.group(4)));
                 }
@@ -146,20 +164,91 @@ record HeaderPrototypes(Map<String, Long> constants, Map<String, Function> funct
                 throw new IllegalArgumentException("vim4j.h: " + m.group(4) + " declared twice");
             }
         }
-        return new HeaderPrototypes(constants, functions, structs);
+        return new HeaderPrototypes(constants, structs, opaque, functions);
     }
 
-    private static CType type(String base, boolean pointer, String where, Map<String, Struct> structs) {
-        if (base.startsWith("struct ")) {
-            String name = base.substring("struct ".length()).strip();
-            if (!structs.containsKey(name)) {
-                throw new IllegalArgumentException("header: struct " + name + " is not defined above its use in " + where);
+    private static List<Field> fields(String struct, String body, Map<String, Struct> defined) {
+        List<Field> fields = new ArrayList<>();
+        Set<String> names = new LinkedHashSet<>();
+        for (String decl : body.split(";")) {
+            String d = decl.strip().replaceAll("\\s+", " ");
+            if (d.isEmpty()) {
+                continue;
             }
-            return new CType("struct " + name, pointer);
+            Matcher fm = DECLARATION.matcher(d);
+            if (!fm.matches()) {
+                throw new IllegalArgumentException("vim4j.h: unsupported field '" + d + "' in struct " + struct
+                        + " (no arrays, bit fields, function pointers or several names per declaration)");
+            }
+            CType t = type(fm.group(2), fm.group(3) != null, "struct " + struct, defined, Set.of());
+            if (t.isVoid()) {
+                throw new IllegalArgumentException("vim4j.h: void field in struct " + struct);
+            }
+            if (t.struct() != null && !t.pointer() && !defined.containsKey(t.struct())) {
+                throw new IllegalArgumentException("vim4j.h: struct " + struct + " holds struct " + t.struct()
+                        + " by value before its definition");
+            }
+            if (!names.add(fm.group(4))) {
+                throw new IllegalArgumentException("vim4j.h: field " + fm.group(4) + " twice in struct " + struct);
+            }
+            fields.add(new Field(t, fm.group(4)));
         }
-        if (!BASE_TYPES.contains(base)) {
-            throw new IllegalArgumentException("vim4j.h: type '" + base + "' is outside the bindings' grammar in " + where);
+        if (fields.isEmpty()) {
+            throw new IllegalArgumentException("vim4j.h: struct " + struct + " has no fields");
         }
-        return new CType(base, pointer);
+        return List.copyOf(fields);
+    }
+
+    private static CType type(String base, boolean pointer, String where, Map<String, Struct> structs, Set<String> opaque) {
+        String b = base.replaceAll("\\s+", " ");
+        if (b.startsWith("struct ")) {
+            String name = b.substring("struct ".length());
+            if (!structs.containsKey(name) && !opaque.contains(name) && !pointer) {
+                throw new IllegalArgumentException("vim4j.h: unknown struct '" + name + "' in " + where);
+            }
+            if (!structs.containsKey(name) && !opaque.contains(name)) {
+                throw new IllegalArgumentException("vim4j.h: pointer to undeclared struct '" + name + "' in " + where);
+            }
+            return new CType(b, pointer);
+        }
+        if (!BASE_TYPES.contains(b)) {
+            throw new IllegalArgumentException("vim4j.h: type '" + b + "' is outside the bindings' grammar in " + where);
+        }
+        return new CType(b, pointer);
+    }
+
+    /** The C layout of struct {@code name} on LP64 (natural alignment, no packing pragmas: the grammar has none). */
+    StructLayout layout(String name) {
+        Struct s = structs.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("no struct " + name);
+        }
+        List<FieldLayout> fields = new ArrayList<>();
+        long offset = 0, alignment = 1;
+        for (Field f : s.fields()) {
+            long size, align;
+            if (f.type().pointer()) {
+                size = 8;
+                align = 8;
+            } else if (f.type().struct() != null) {
+                StructLayout inner = layout(f.type().struct());
+                size = inner.size();
+                align = inner.alignment();
+            } else {
+                size = switch (f.type().base()) {
+                    case "int32_t", "float" -> 4;
+                    case "int64_t", "double" -> 8;
+                    case "char" -> 1;
+                    default -> throw new IllegalArgumentException("no size for " + f.type());
+                };
+                align = size;
+            }
+            offset = (offset + align - 1) / align * align;
+            fields.add(new FieldLayout(f, offset, size));
+            offset += size;
+            alignment = Math.max(alignment, align);
+        }
+        long size = (offset + alignment - 1) / alignment * alignment;
+        return new StructLayout(List.copyOf(fields), size, alignment);
     }
 }

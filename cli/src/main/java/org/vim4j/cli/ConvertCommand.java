@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import org.vim4j.io.CheckpointReader;
+import org.vim4j.io.checkpoint.CheckpointReader;
 import org.vim4j.io.StateDict;
 import org.vim4j.io.safetensors.SafetensorsWriter;
 import org.vim4j.VimConfig;

@@ -10,6 +10,7 @@ import org.vim4j.VimException;
 import org.vim4j.backend.cuda.CudaKernels;
 import org.vim4j.backend.cuda.CudaLibrary;
 import org.vim4j.backend.ffm.NativeAccess;
+import org.vim4j.backend.ffm.NativeKernels;
 import org.vim4j.backend.ffm.NativeLibrary;
 import org.vim4j.backend.scalar.ScalarKernels;
 import org.vim4j.backend.vector.VectorKernels;
@@ -203,7 +204,7 @@ public final class Backends {
         return switch (kind) {
             case SCALAR -> new ScalarKernels();
             case VECTOR -> new VectorKernels(threads);
-            case NATIVE -> throw new VimException("backend '" + kind.id() + "' is being ported to the new kernel contract");
+            case NATIVE -> new NativeKernels(threads);
             case CUDA -> new CudaKernels(threads);
         };
     }

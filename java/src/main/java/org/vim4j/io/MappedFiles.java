@@ -54,7 +54,7 @@ public final class MappedFiles {
     }
 
     /** The first {@code n} bytes of a file (fewer if it is shorter), for format sniffing. */
-    static byte[] head(Path path, int n) {
+    public static byte[] head(Path path, int n) {
         requireRegularFile(path);
         try (var in = Files.newInputStream(path)) {
             return in.readNBytes(n);

@@ -18,6 +18,8 @@ class ImageFuzzer {
         FuzzFiles.parse(data, "fuzz.img", p -> {
             BufferedImage img = ImageLoader.read(p);
             ImageInput.fromImage(img, Preprocessing.grayscale(8, 0.5f, 0.25f));
+            // The bounded path: header checks, region and subsampled decoding, crop-first resizing.
+            ImageInput.fromFile(p, Preprocessing.imagenet(32));
         });
     }
 }

@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vim4j.io.checkpoint.CheckpointReader;
 import org.vim4j.VimException;
 import org.vim4j.io.npy.Npy;
 import org.vim4j.io.safetensors.SafetensorsReader;

@@ -23,7 +23,7 @@ import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
 import org.vim4j.Sessions;
-import org.vim4j.io.CheckpointReader;
+import org.vim4j.io.checkpoint.CheckpointReader;
 import org.vim4j.io.StateDict;
 import org.vim4j.io.npy.Npy;
 import org.vim4j.BackendKind;

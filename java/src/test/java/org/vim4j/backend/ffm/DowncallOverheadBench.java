@@ -15,6 +15,8 @@ import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
 import org.vim4j.bindings.vim4j_h;
+import org.vim4j.kernel.LinearWeight;
+import org.vim4j.tensor.Tensor;
 import org.vim4j.BackendKind;
 import org.vim4j.OutputKind;
 import org.vim4j.VimConfig;
@@ -23,15 +25,16 @@ import org.vim4j.VimConfig;
  * Manual benchmark (not a unit test): what the FFM downcalls of the NATIVE backend cost relative to a
  * whole Vim-Tiny 224 forward, batch 1. It measures, in one JVM,
  * <ol>
- *   <li>the cost of one downcall: a plain handle ({@code vim4j_abi_version}, no work) and a
- *       {@code critical(true)} handle ({@code vim4j_add_rms_norm} on one 16-float row, almost no work);</li>
+ *   <li>the cost of one downcall: a plain handle ({@code vim4j_abi_version}, no work), a
+ *       {@code critical(true)} handle ({@code vim4j_add_rms_norm} on one 16-float row, almost no work), and a whole
+ *       {@code NativeKernels.linear} call (checks, struct arguments, a 1 x 16 x 16 GEMM);</li>
  *   <li>how many downcalls one forward makes: a child JVM (same command line plus {@code --count}) runs with
  *       jextract's downcall trace on and counts the trace lines of one warmed-up forward (the trace flag is
  *       a static final, so the timed runs live in this JVM, where it is off);</li>
  *   <li>the forward's p50 latency;</li>
  * </ol>
- * and prints calls x cost / latency, charging every call the larger of the two per-call costs (the
- * critical figure includes a tiny kernel's own work, so it is an upper bound).
+ * and prints calls x cost / latency, charging every call the largest of the per-call costs (they include a tiny
+ * kernel's own work, so it is an upper bound).
  *
  * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *     -cp java/target/classes:java/target/test-classes:$(ls java/target/lib/*.jar | tr '\n' :) \
@@ -64,13 +67,19 @@ public final class DowncallOverheadBench {
         if (!status.available()) {
             throw new IllegalStateException("native library unavailable: " + status.reason());
         }
-        double plainNs, criticalNs;
+        double plainNs, criticalNs, structNs;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment row = arena.allocate(16 * 4L, 64);
             MemorySegment w = arena.allocate(16 * 4L, 64);
             w.fill((byte) 0x3f);
             plainNs = perCallNs(() -> vim4j_h.vim4j_abi_version());
-            criticalNs = perCallNs(() -> vim4j_h.vim4j_add_rms_norm(row, row, w, row, 1, 16, 1e-5f));
+            criticalNs = perCallNs(() -> vim4j_h.vim4j_add_rms_norm(MemorySegment.NULL, row, row, w, row, 1, 16, 1e-5f));
+            // The whole Java side of a struct-argument kernel: bounds and liveness checks, the struct fields written
+            // into the per-thread scratch, the critical downcall and a 1 x 16 x 16 GEMM's work.
+            try (NativeKernels nk = new NativeKernels(1)) {
+                LinearWeight lw = nk.prepareLinear(Tensor.copyOf(arena, "w", new float[256], 16, 16), null, arena);
+                structNs = perCallNs(() -> nk.linear(row, 0, 16, 1, lw, row, 0, 16));
+            }
         }
         double p50;
         try (Forward f = new Forward(threads)) {
@@ -85,11 +94,11 @@ public final class DowncallOverheadBench {
             p50 = ns[ns.length / 2];
         }
         long calls = countInChild(threads);
-        System.out.printf("downcall cost: plain %.1f ns, critical %.1f ns (median of 20 rounds of 1M calls)%n",
-                plainNs, criticalNs);
+        System.out.printf("downcall cost: plain %.1f ns, critical %.1f ns, NativeKernels.linear with its structs %.1f ns "
+                + "(median of 20 rounds of 1M calls)%n", plainNs, criticalNs, structNs);
         System.out.printf("Vim-Tiny 224 batch 1, NATIVE, %d threads: %d downcalls per forward, p50 %.2f ms%n",
                 threads, calls, p50 / 1e6);
-        double perCall = Math.max(plainNs, criticalNs);
+        double perCall = Math.max(Math.max(plainNs, criticalNs), structNs);
         System.out.printf("downcall overhead: %d x %.1f ns = %.2f us = %.4f %% of a forward%n",
                 calls, perCall, calls * perCall / 1e3, 100.0 * calls * perCall / p50);
     }

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.vim4j.VimException;
-import org.vim4j.io.CheckpointReader;
+import org.vim4j.io.checkpoint.CheckpointReader;
 import org.vim4j.io.Fixtures;
 import org.vim4j.io.torch.PthReader;
 

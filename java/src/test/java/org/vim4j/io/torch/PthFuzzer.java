@@ -1,7 +1,7 @@
 package org.vim4j.io.torch;
 
 import org.vim4j.fuzz.FuzzFiles;
-import org.vim4j.io.CheckpointReader;
+import org.vim4j.io.checkpoint.CheckpointReader;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 

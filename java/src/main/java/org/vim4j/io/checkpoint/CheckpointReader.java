@@ -1,10 +1,12 @@
-package org.vim4j.io;
+package org.vim4j.io.checkpoint;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 import org.vim4j.VimException;
+import org.vim4j.io.MappedFiles;
+import org.vim4j.io.StateDict;
 import org.vim4j.io.safetensors.SafetensorsReader;
 import org.vim4j.io.torch.PthReader;
 

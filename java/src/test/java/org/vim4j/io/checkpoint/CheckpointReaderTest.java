@@ -1,4 +1,4 @@
-package org.vim4j.io;
+package org.vim4j.io.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +14,8 @@ import java.util.SequencedMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vim4j.VimException;
+import org.vim4j.io.Fixtures;
+import org.vim4j.io.StateDict;
 import org.vim4j.io.safetensors.SafetensorsWriter;
 import org.vim4j.io.torch.PthReader;
 import org.vim4j.tensor.Tensor;
