@@ -3,19 +3,15 @@ package org.vim4j;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 import org.vim4j.image.Preprocessing;
-import org.vim4j.model.VimConfig;
+import org.vim4j.io.StateDict;
+import org.vim4j.io.safetensors.SafetensorsReader;
 
 /** What a checkpoint says about its use: labels and preprocessing; and where the embedded model lives. */
 final class ModelCard {
@@ -113,26 +109,15 @@ final class ModelCard {
         return f;
     }
 
-    /** The embedded checkpoint as a file: in place when running from classes, else copied once to a temp file. */
-    static Path embeddedModelPath() {
-        URL url = ModelCard.class.getResource(EMBEDDED);
-        if (url == null) {
+    /**
+     * The embedded checkpoint, read from the jar into off-heap memory: no temporary file, so loading it any number of
+     * times leaves nothing behind and works where the temporary directory is not writable (581 KB per loaded model).
+     */
+    static StateDict embeddedModel() {
+        InputStream in = ModelCard.class.getResourceAsStream(EMBEDDED);
+        if (in == null) {
             throw new VimException("the embedded model " + EMBEDDED + " is missing from the vim4j jar");
         }
-        try {
-            if ("file".equals(url.getProtocol())) {
-                return Path.of(url.toURI());
-            }
-            Path tmp = Files.createTempFile("vim4j-fashion-mnist-", ".safetensors");
-            tmp.toFile().deleteOnExit();
-            try (InputStream in = url.openStream()) {
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            }
-            return tmp;
-        } catch (IOException e) {
-            throw new VimException("cannot extract the embedded model: " + e.getMessage(), e);
-        } catch (URISyntaxException e) {
-            throw new VimException("bad resource URL " + url, e);
-        }
+        return SafetensorsReader.read("the embedded model (vim4j-core jar, " + EMBEDDED.substring(1) + ")", in);
     }
 }

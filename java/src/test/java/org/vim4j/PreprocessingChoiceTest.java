@@ -15,7 +15,6 @@ import org.vim4j.image.Preprocessing;
 import org.vim4j.io.StateDict;
 import org.vim4j.io.safetensors.SafetensorsWriter;
 import org.vim4j.model.RandomWeights;
-import org.vim4j.model.VimConfig;
 
 /** How images are prepared follows the model's channel count; metadata that says otherwise is named. */
 class PreprocessingChoiceTest {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 import org.vim4j.VimModel;
 import org.vim4j.VimSession;
 import org.vim4j.OutputKind;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 
 /**
  * {@code vim4j bench}: end-to-end latency of one configuration, steady state after warm-up.

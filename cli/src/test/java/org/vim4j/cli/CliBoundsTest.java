@@ -21,7 +21,7 @@ import org.vim4j.io.StateDict;
 import org.vim4j.io.json.Json;
 import org.vim4j.io.npy.Npy;
 import org.vim4j.model.RandomWeights;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 import org.vim4j.tensor.Tensor;
 
 /** Options with bounds, and commands whose memory is a batch (or one image), not the dataset. */

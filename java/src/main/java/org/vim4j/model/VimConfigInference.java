@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.vim4j.VimConfig;
 import org.vim4j.VimException;
 import org.vim4j.io.StateDict;
 import org.vim4j.tensor.Tensor;

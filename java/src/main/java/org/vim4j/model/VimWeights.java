@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
+import org.vim4j.VimConfig;
 import org.vim4j.VimException;
 import org.vim4j.io.StateDict;
 import org.vim4j.kernel.BranchWeights;

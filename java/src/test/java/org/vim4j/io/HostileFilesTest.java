@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.vim4j.VimException;
+import org.vim4j.io.checkpoint.CheckpointReader;
 
 /**
  * Checkpoints that attack a parser's time and memory rather than its code (tools/make_hostile_files.py): hash

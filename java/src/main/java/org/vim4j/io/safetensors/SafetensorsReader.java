@@ -1,5 +1,7 @@
 package org.vim4j.io.safetensors;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -49,7 +51,32 @@ public final class SafetensorsReader {
         Arena arena = Arena.ofShared();
         try {
             MemorySegment file = MappedFiles.map(path, arena);
-            return parse(path, file, arena);
+            return parse(path.toString(), path, file, arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Reads safetensors bytes that are not a file (a resource inside a jar): copied once into off-heap memory owned by
+     * the returned StateDict, with no temporary file. Its {@link StateDict#source()} is null; {@code name} appears in
+     * error messages.
+     *
+     * @throws VimException if the bytes cannot be read or any part of the header is invalid
+     */
+    public static StateDict read(String name, InputStream in) {
+        byte[] bytes;
+        try (in) {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new VimException(name + ": cannot be read: " + e.getMessage(), e);
+        }
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment data = arena.allocate(Math.max(bytes.length, 1), 64);
+            MemorySegment.copy(bytes, 0, data, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            return parse(name, null, data.asSlice(0, bytes.length), arena);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -59,7 +86,7 @@ public final class SafetensorsReader {
     private record Span(String name, long begin, long end) {
     }
 
-    private static StateDict parse(Path path, MemorySegment file, Arena arena) {
+    private static StateDict parse(String path, Path origin, MemorySegment file, Arena arena) {
         long size = file.byteSize();
         if (size < 8) {
             throw new VimException(path + ": not a safetensors file: " + size + " bytes, shorter than the 8-byte header length");
@@ -120,7 +147,7 @@ public final class SafetensorsReader {
             tensors.put(name, Tensor.wrap(name, dtype, file.asSlice(dataStart + begin, end - begin), shape));
         }
         checkOverlaps(source, spans);
-        return new StateDict(path, arena, tensors, metadata);
+        return new StateDict(origin, arena, tensors, metadata);
     }
 
     private static void readMetadata(String source, Object value, Map<String, String> metadata) {
