@@ -18,7 +18,10 @@ MUFU = SMS * 16 * CLOCK                                    # ex2 per second (16 
 LANES = SMS * 128 * CLOCK                                  # fp32 lane-instructions per second
 
 # ---- assumptions (stated in the README) ----
-EFF_GEMM = {"fp32": 0.70, "tf32": 0.45, "bf16": 0.45}  # of dense peak, large tiles (mma.sync, not wgmma)
+# Of the dense peak, large tiles. Calibrated below what cuBLAS (wgmma, inside PyTorch) measured on the H200 for
+# Vim-Tiny's batch-256 in_proj (benchmarks/results/gpu_pytorch_h200.jsonl): FP32 40.4 TFLOP/s (60 %), TF32 158.6
+# (32 %), BF16 257 (26 %; K = 192 is short, so prologue and epilogue weigh). Ours: FFMA SIMT / mma.sync.
+EFF_GEMM = {"fp32": 0.50, "tf32": 0.25, "bf16": 0.20}
 EFF_HBM = 0.80
 GAP_US = 1.0            # a dependent kernel node in a CUDA graph (launch + ramp)
 KTILE_CYCLES = {"fp32": 260, "tf32": 140, "bf16": 140}  # one k-tile of a block when latency-bound
@@ -49,7 +52,12 @@ def gemm(m, n, k, prec, conv=False, wbytes=4):
     blocks = math.ceil(m / bm) * (1 if conv else math.ceil(n / bn))
     tiles = blocks * (2 if conv else 1)
     eff = EFF_GEMM[prec] * (1.0 if shape == "128x128" else 0.6)
-    t_compute = flops / (PEAK[prec] * eff)
+    # wave quantisation: blocks per SM as the registers / shared memory allow (FP32 128x128: 195 registers -> 1)
+    per_sm = 1 if (prec == "fp32" and shape == "128x128") else 2 if shape == "128x128" else 4
+    slots = SMS * per_sm
+    # (fewer blocks than slots: the latency term below models them)
+    quant = math.ceil(tiles / slots) * slots / tiles if tiles > slots else 1.0
+    t_compute = flops / (PEAK[prec] * eff) * quant
     abytes = m * k * 4 * (1 if conv else math.ceil(n / bn) if shape != "128x128" else 1)
     bytes_ = abytes + n * k * wbytes * max(1, tiles // SMS) + m * n * 4
     if conv:
