@@ -1,5 +1,6 @@
 package org.vim4j.model;
 
+import org.vim4j.VimConfig;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.ArrayList;
