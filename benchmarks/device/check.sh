@@ -117,6 +117,8 @@ for p in python3 /usr/bin/python3 python; do  # the first interpreter that has t
   if command -v "$p" >/dev/null 2>&1 && "$p" -c "import torch" >/dev/null 2>&1; then PY="$(command -v "$p")"; break; fi
 done
 [ -n "$PY" ] || PY="$(command -v python3 || true)"
+# VIM4J_DEVICE_SKIP_TORCH=1: the PyTorch peers were measured already (benchmarks/results/gpu_pytorch_h200.jsonl).
+[ "${VIM4J_DEVICE_SKIP_TORCH:-0}" = 1 ] && PY=""
 HAVE_JAVA=0
 if [ -x "$JAVA" ]; then
   HAVE_JAVA=1
@@ -124,11 +126,16 @@ else
   note "SKIP  java steps: no $JAVA (run benchmarks/device/prepare.sh on a JDK machine and carry .device-bundle)"
 fi
 
-# 3. Per-kernel bandwidth / FLOP/s against the H200's peaks (quick shapes: Vim-Tiny batch 1 and 256, 1248 x 1248;
+# 3. Java (correctness first): the CUDA backend's own tests (golden logits on the device path, fp32/tf32, graph on/off; lifecycle).
+[ "$HAVE_JAVA" = 1 ] && step java-cuda-tests 150 "$JAVA" "${JFLAGS[@]}" -cp "$CP" RunTests \
+    org.vim4j.backend.cuda.CudaLibraryTest org.vim4j.backend.cuda.DeviceArenaTest org.vim4j.backend.cuda.CudaExecutionTest \
+    org.vim4j.backend.cuda.CudaKernelsTest org.vim4j.CudaGoldenTest
+
+# 4. Per-kernel bandwidth / FLOP/s against the H200's peaks (quick shapes: Vim-Tiny batch 1 and 256, 1248 x 1248;
 #    FP32, TF32, BF16).
 [ -x "$BUILD/vim4j_cuda_bench" ] && step kernels-quick 60 "$BUILD/vim4j_cuda_bench" --quick
 
-# 4. Figure 1: vim4j's Vim-Tiny forward (CUDA graph, through the C ABI) and PyTorch's DeiT-Tiny (SDPA) at
+# 5. Figure 1: vim4j's Vim-Tiny forward (CUDA graph, through the C ABI) and PyTorch's DeiT-Tiny (SDPA) at
 #    224/512/736/1024/1248, batch 1 and 16, fp32 and bf16: time and peak device memory, into $OUT/figure1.jsonl.
 FIG="$OUT/figure1.jsonl"
 : > "$FIG"
@@ -146,10 +153,6 @@ fi
 # The own-GEMMs-vs-cuBLASLt measurement (native/README.md): cuBLAS inside PyTorch on the same projection shapes.
 [ -n "$PY" ] && step cublas-gemm 40 "$PY" benchmarks/device/cublas_gemm.py
 
-# 5. Java: the CUDA backend's own tests (golden logits on the device path, fp32/tf32, graph on/off; lifecycle).
-[ "$HAVE_JAVA" = 1 ] && step java-cuda-tests 150 "$JAVA" "${JFLAGS[@]}" -cp "$CP" RunTests \
-    org.vim4j.backend.cuda.CudaLibraryTest org.vim4j.backend.cuda.DeviceArenaTest org.vim4j.backend.cuda.CudaExecutionTest \
-    org.vim4j.backend.cuda.CudaKernelsTest org.vim4j.CudaGoldenTest
 
 if [ "$GPU" = 1 ] && [ "$HAVE_JAVA" = 1 ]; then
   # 6. Headline end-to-end numbers through Java: batch-1 latency with and without the graph, batch-256 throughput.
