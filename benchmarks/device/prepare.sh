@@ -59,9 +59,10 @@ javac -d "$BUNDLE/classes" -cp "$BUNDLE/lib/*:$BUNDLE/test-classes" --add-module
     benchmarks/device/java/DeviceBench.java benchmarks/device/java/RunTests.java 2>&1 | grep -v "incubator" || true
 [ -f "$BUNDLE/classes/DeviceBench.class" ] || { echo "prepare: DeviceBench did not compile" >&2; exit 1; }
 
-# The runtime: the modules the code that runs there needs. jdeps would also pull in java.desktop (image loading)
-# and jdk.management, which no test or benchmark run there uses, and which would not fit in 64 MiB.
-mods="java.base,java.logging,jdk.incubator.vector"
+# The runtime: the modules the code that runs there needs (java.management and jdk.management for the tests'
+# per-thread allocation counters). jdeps would also pull in java.desktop (image loading), which no test or benchmark
+# run there uses, and which would not fit in 64 MiB.
+mods="java.base,java.logging,java.management,jdk.management,jdk.incubator.vector"
 echo "prepare: jlink modules $mods"
 jlink --add-modules "$mods" --strip-java-debug-attributes --strip-native-debug-symbols exclude-debuginfo-files \
     --no-header-files --no-man-pages --compress=zip-9 --output "$BUNDLE/runtime" 2>&1 | grep -v "incubator" || true

@@ -179,7 +179,7 @@ class CudaKernelsTest {
             vim4j_cuda_mixer_dims.d_state(dims, 4);
             MemorySegment outProj = vim4j_cuda_mixer_weights.out_proj(w);
             vim4j_cuda_linear_weight.precision(outProj, vim4j_cuda_h.VIM4J_CUDA_PRECISION_BF16());
-            expect("'w->out_proj.precision' = 2: VIM4J_CUDA_PRECISION_BF16 is reserved",
+            expect("'w->out_proj.precision' = 2: must equal w->in_proj.precision (0)",
                     vim4j_cuda_h.vim4j_cuda_mixer_forward(w, buf, 2, 13, MemorySegment.NULL));
             vim4j_cuda_linear_weight.precision(outProj, vim4j_cuda_h.VIM4J_CUDA_PRECISION_FP32());
             vim4j_cuda_linear_weight.layout(outProj, 5);
