@@ -52,7 +52,7 @@ void mixer_forward(Exec& x, const vim4j_mixer_weights& w, const vim4j_mixer_buff
 
 // The split rules (exposed for the tests' documentation of them; see exec.cpp).
 constexpr int32_t kTasksPerThread = 4;
-constexpr int64_t kMinTaskWork = int64_t{1} << 17;
+constexpr int64_t kMinTaskWork = int64_t{1} << 19;
 constexpr int32_t kMaxChannelsPerTask = 64;
 int32_t split_tasks(int32_t threads, int64_t units, int64_t work);
 
