@@ -11,7 +11,7 @@ import org.vim4j.bindings.vim4j_cuda_h;
 import org.vim4j.BackendKind;
 import org.vim4j.backend.Backends;
 import org.vim4j.OutputKind;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 
 /**
  * End-to-end CUDA benchmark of benchmarks/device/check.sh (random weights; timings do not depend on them):

@@ -1,7 +1,6 @@
 package org.vim4j;
 
 import org.vim4j.kernel.Kernels;
-import org.vim4j.model.VimConfig;
 import org.vim4j.model.VimWeights;
 
 /**

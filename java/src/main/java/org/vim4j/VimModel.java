@@ -12,7 +12,6 @@ import org.vim4j.io.StateDict;
 import org.vim4j.backend.Backends;
 import org.vim4j.kernel.Kernels;
 import org.vim4j.model.RandomWeights;
-import org.vim4j.model.VimConfig;
 import org.vim4j.model.VimConfigInference;
 import org.vim4j.model.VimWeights;
 
@@ -101,12 +100,17 @@ public final class VimModel implements AutoCloseable {
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             throw VimException.unexpected(path + ": cannot be read", e);
         }
+        return loaded(path.toString(), sd, options);
+    }
+
+    /** A model of a state dict just read (closed on failure): its config inferred, its weights placed. */
+    private static VimModel loaded(String what, StateDict sd, VimOptions options) {
         try {
             VimConfig c = VimConfigInference.infer(sd, options.imageSize(), options.stride());
             return new VimModel(sd, c, options);
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             sd.close();
-            throw VimException.unexpected(path + ": cannot be loaded as a Vim model", e);
+            throw VimException.unexpected(what + ": cannot be loaded as a Vim model", e);
         }
     }
 
@@ -114,8 +118,11 @@ public final class VimModel implements AutoCloseable {
         return load(path, VimOptions.defaults());
     }
 
-    /** A model over tensors already in memory; the model takes ownership of {@code sd} and closes it. */
-    public static VimModel of(StateDict sd, VimConfig config, VimOptions options) {
+    /**
+     * A model over tensors already in memory; the model takes ownership of {@code sd} and closes it. Package-private:
+     * {@code StateDict} is internal (io), so this is not API.
+     */
+    static VimModel of(StateDict sd, VimConfig config, VimOptions options) {
         try {
             return new VimModel(sd, config, options);
         } catch (RuntimeException e) {
@@ -150,6 +157,7 @@ public final class VimModel implements AutoCloseable {
         return randomWeights;
     }
 
+    /** The checkpoint file; null for the embedded model (read from the jar) and for random weights. */
     public Path source() {
         return source.source();
     }
@@ -164,14 +172,29 @@ public final class VimModel implements AutoCloseable {
         return ModelCard.labels(config, source.metadata());
     }
 
-    /** The input transform this model expects: its metadata's, else the official ImageNet evaluation one. */
+    /** The input transform this model expects: its metadata's, else ImageNet's (RGB) or mean 0.5, std 0.5 (grayscale). */
     public org.vim4j.image.Preprocessing preprocessing() {
-        return ModelCard.preprocessing(config, source.metadata());
+        return ModelCard.preprocessing(config, source.metadata(), String.valueOf(source.source()));
     }
 
-    /** Loads the model shipped inside vim4j (a small Vim trained on Fashion-MNIST, 28x28 grayscale). */
+    /**
+     * Loads the model shipped inside vim4j: a small Vim trained on Fashion-MNIST (28x28 grayscale, 10 classes, see
+     * {@link #labels()} and {@link #preprocessing()}). It is read from the jar into memory: no temporary file, no disk
+     * access beyond the jar.
+     */
     public static VimModel loadDefault(VimOptions options) {
-        return load(ModelCard.embeddedModelPath(), options);
+        StateDict sd;
+        try {
+            sd = ModelCard.embeddedModel();
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            throw VimException.unexpected("the embedded model cannot be read", e);
+        }
+        return loaded("the embedded model", sd, options);
+    }
+
+    /** {@link #loadDefault(VimOptions)} with {@link VimOptions#defaults()}. */
+    public static VimModel loadDefault() {
+        return loadDefault(VimOptions.defaults());
     }
 
     /** A session for up to {@code maxBatch} images of up to {@code maxHeight x maxWidth} pixels. */

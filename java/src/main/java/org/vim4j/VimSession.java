@@ -8,7 +8,6 @@ import org.vim4j.kernel.Execution;
 import org.vim4j.kernel.PatchGrid;
 import org.vim4j.model.PosEmbedInterpolation;
 import org.vim4j.model.StageObserver;
-import org.vim4j.model.VimConfig;
 import org.vim4j.model.VimForward;
 import org.vim4j.model.Workspace;
 
@@ -134,8 +133,12 @@ public final class VimSession implements AutoCloseable {
         runObserved(kind, input, batch, height, width, output, null);
     }
 
-    /** As {@link #run}, reporting intermediate activations to {@code observer} (for parity tests and debugging). */
-    public void runObserved(OutputKind kind, MemorySegment input, int batch, int height, int width, MemorySegment output,
+    /**
+     * As {@link #run}, reporting intermediate activations to {@code observer}: for the parity tests and debugging, not
+     * API (the observer's types are internal), hence package-private; tests outside this package reach it through
+     * their {@code org.vim4j.Sessions} helper.
+     */
+    void runObserved(OutputKind kind, MemorySegment input, int batch, int height, int width, MemorySegment output,
             StageObserver observer) {
         Thread me = Thread.currentThread();
         Thread other = user.compareAndExchange(null, me);

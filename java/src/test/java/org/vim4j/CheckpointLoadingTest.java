@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.vim4j.io.npy.Npy;
 import org.vim4j.BackendKind;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 import org.vim4j.tensor.Tensor;
 
 /** Official-layout .pth files written by torch.save load straight into a model and give the reference logits. */

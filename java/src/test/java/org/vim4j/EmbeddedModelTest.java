@@ -18,7 +18,7 @@ import org.vim4j.io.idx.IdxDataset;
 import org.vim4j.io.json.Json;
 import org.vim4j.BackendKind;
 import org.vim4j.backend.Backends;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 
 /**
  * The model shipped inside vim4j (tools/train_fashion_mnist.py): its example images give the logits PyTorch

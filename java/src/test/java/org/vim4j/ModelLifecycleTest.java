@@ -15,7 +15,7 @@ import org.vim4j.kernel.Stage;
 import org.vim4j.BackendKind;
 import org.vim4j.OutputKind;
 import org.vim4j.model.StageObserver;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 
 /** Sessions, batches, resolutions, misuse and close semantics, on small random models. */
 class ModelLifecycleTest {

@@ -1,6 +1,6 @@
 package org.vim4j.bench;
 
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 
 /**
  * Analytic work of a Vim forward (per image), split the way the fp32 limit is computed: GEMM multiply-adds run at

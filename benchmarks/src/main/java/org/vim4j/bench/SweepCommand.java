@@ -14,7 +14,7 @@ import org.vim4j.bench.deit.AttentionKind;
 import org.vim4j.bench.deit.DeitConfig;
 import org.vim4j.BackendKind;
 import org.vim4j.backend.Backends;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 
 /**
  * The resolution sweep behind the paper's Figure 1: Vim vs DeiT (full and tiled attention) at each resolution, batch

@@ -11,7 +11,7 @@ import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
 import org.vim4j.BackendKind;
 import org.vim4j.OutputKind;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 
 /** Vim through the public API ({@code VimSession.run} on caller-owned segments, the allocation-free path). */
 final class VimWorkload implements Workload {

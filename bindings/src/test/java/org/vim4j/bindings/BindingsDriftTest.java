@@ -204,7 +204,7 @@ class BindingsDriftTest {
         }
         try (var files = Files.list(root().resolve("bindings/src/main/java/org/vim4j/bindings"))) {
             for (Path f : files.toList()) {
-                if (Files.readString(f).contains("GroupLayout $LAYOUT = MemoryLayout.structLayout(")) {
+                if (Files.isRegularFile(f) && Files.readString(f).contains("GroupLayout $LAYOUT = MemoryLayout.structLayout(")) {
                     String name = f.getFileName().toString();
                     generated.add(name.substring(0, name.length() - ".java".length()));
                 }

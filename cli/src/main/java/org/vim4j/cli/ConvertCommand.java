@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 import org.vim4j.io.checkpoint.CheckpointReader;
 import org.vim4j.io.StateDict;
 import org.vim4j.io.safetensors.SafetensorsWriter;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 import org.vim4j.model.VimConfigInference;
 
 /**

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import org.vim4j.VimModel;
 import org.vim4j.VimSession;
 import org.vim4j.io.json.Json;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 
 /** {@code vim4j info}: what a checkpoint is and what running it costs. */
 @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's config, size, backend and memory.")

@@ -9,6 +9,7 @@ import org.vim4j.BackendKind;
 import org.vim4j.VimException;
 import org.vim4j.backend.cuda.CudaKernels;
 import org.vim4j.backend.cuda.CudaLibrary;
+import org.vim4j.backend.ffm.NativeAccess;
 import org.vim4j.backend.ffm.NativeKernels;
 import org.vim4j.backend.ffm.NativeLibrary;
 import org.vim4j.backend.scalar.ScalarKernels;
@@ -138,11 +139,14 @@ public final class Backends {
         if (chosen.ordinal() < BackendKind.VECTOR.ordinal() && why.containsKey(BackendKind.VECTOR)) {
             sb.append(" To run the Vector API backend, start java with --add-modules jdk.incubator.vector.");
         }
-        if (chosen.ordinal() < BackendKind.NATIVE.ordinal() && why.containsKey(BackendKind.NATIVE)) {
+        if (chosen.ordinal() < BackendKind.NATIVE.ordinal() && why.containsKey(BackendKind.NATIVE)
+                && NativeAccess.denied() != null) {
+            sb.append(" For the native backend, start java with ").append(NativeAccess.flag()).append('.');
+        } else if (chosen.ordinal() < BackendKind.NATIVE.ordinal() && why.containsKey(BackendKind.NATIVE)) {
             sb.append(" For the native backend (").append(why.get(BackendKind.NATIVE)).append("): put the vim4j-native jar on ")
-                    .append("the class path, make its cache directory writable (-D").append(NativeLibrary.CACHE_DIR_PROPERTY)
-                    .append("=DIR) or point -D").append(NativeLibrary.DIR_PROPERTY)
-                    .append(" at a directory holding libvim4j.so, and start java with --enable-native-access=ALL-UNNAMED.");
+                    .append("the class path or module path, make its cache directory writable (-D")
+                    .append(NativeLibrary.CACHE_DIR_PROPERTY).append("=DIR) or point -D").append(NativeLibrary.DIR_PROPERTY)
+                    .append(" at a directory holding libvim4j.so, and start java with ").append(NativeAccess.flag()).append('.');
         }
         return sb.toString();
     }

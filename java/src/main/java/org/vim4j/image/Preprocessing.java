@@ -19,6 +19,10 @@ public record Preprocessing(int resizeShorter, int cropSize, int size, int chann
         if (channels != 1 && channels != 3) {
             throw new VimException("preprocessing: channels must be 1 or 3, got " + channels);
         }
+        if (resizeShorter < 0 || cropSize < 0 || (cropSize > 0 ? cropSize : size) < 1) {
+            throw new VimException("preprocessing: sizes must be positive (resize " + resizeShorter + ", crop " + cropSize
+                    + ", size " + size + ")");
+        }
         if (mean.length != channels || std.length != channels) {
             throw new VimException("preprocessing: need " + channels + " mean/std values");
         }

@@ -66,12 +66,12 @@ public final class PosEmbedInterpolation {
         return Math.max(0, Math.min(n - 1, i));
     }
 
-    /** Keys cubic kernel for |x| <= 1. */
+    /** Keys cubic kernel for {@code |x| <= 1}. */
     private static double cubicInner(double x) {
         return ((A + 2) * x - (A + 3)) * x * x + 1;
     }
 
-    /** Keys cubic kernel for 1 < |x| < 2. */
+    /** Keys cubic kernel for {@code 1 < |x| < 2}. */
     private static double cubicOuter(double x) {
         return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;
     }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.SequencedMap;
 import java.util.SplittableRandom;
 
+import org.vim4j.VimConfig;
 import org.vim4j.io.StateDict;
 import org.vim4j.tensor.DType;
 import org.vim4j.tensor.Tensor;

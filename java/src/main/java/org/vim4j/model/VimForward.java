@@ -2,6 +2,7 @@ package org.vim4j.model;
 
 import java.lang.foreign.MemorySegment;
 
+import org.vim4j.VimConfig;
 import org.vim4j.kernel.Kernels;
 import org.vim4j.kernel.MixerProbe;
 import org.vim4j.kernel.PatchGrid;

@@ -3,6 +3,8 @@ package org.vim4j.model;
 import java.util.LinkedHashMap;
 import java.util.SequencedMap;
 
+import org.vim4j.VimConfig;
+
 /** The official state-dict keys and shapes for a config (docs/vim-spec.md §4), in the official order. */
 public final class WeightNames {
     private WeightNames() {

@@ -3,6 +3,7 @@ package org.vim4j.model;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import org.vim4j.VimConfig;
 import org.vim4j.kernel.Kernels;
 import org.vim4j.kernel.MixerBuffers;
 import org.vim4j.kernel.MixerDims;

@@ -13,11 +13,13 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * Error. Seeds: small PNG/JPEG/GIF/BMP files of every colour model ({@code ImageFuzzerInputs/image/}).
  */
 class ImageFuzzer {
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = "4s")
     void image(byte[] data) {
         FuzzFiles.parse(data, "fuzz.img", p -> {
             BufferedImage img = ImageLoader.read(p);
             ImageInput.fromImage(img, Preprocessing.grayscale(8, 0.5f, 0.25f));
+            // The bounded path: header checks, region and subsampled decoding, crop-first resizing.
+            ImageInput.fromFile(p, Preprocessing.imagenet(32));
         });
     }
 }

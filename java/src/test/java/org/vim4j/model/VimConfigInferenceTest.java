@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.vim4j.VimConfig;
 import org.vim4j.VimException;
 import org.vim4j.io.StateDict;
 

@@ -20,7 +20,7 @@ import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
 import org.vim4j.BackendKind;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 
 /**
  * One model shared by 16 threads (on however few cores), each thread with its own session: every result must be

@@ -22,6 +22,7 @@ import org.vim4j.kernel.Stage;
 import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
+import org.vim4j.Sessions;
 import org.vim4j.io.checkpoint.CheckpointReader;
 import org.vim4j.io.StateDict;
 import org.vim4j.io.npy.Npy;
@@ -128,7 +129,7 @@ class LifecycleTest {
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread runner = Thread.ofPlatform().start(() -> {
                 try {
-                    s.runObserved(OutputKind.LOGITS, MemorySegment.ofArray(x), 1, 28, 28, MemorySegment.ofArray(out), gate);
+                    Sessions.runObserved(s, OutputKind.LOGITS, MemorySegment.ofArray(x), 1, 28, 28, MemorySegment.ofArray(out), gate);
                 } catch (Throwable t) {
                     failure.set(t);
                 }

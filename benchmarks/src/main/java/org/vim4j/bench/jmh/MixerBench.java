@@ -10,7 +10,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.vim4j.io.StateDict;
 import org.vim4j.model.BlockWeights;
 import org.vim4j.model.RandomWeights;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 import org.vim4j.model.VimWeights;
 import org.vim4j.model.Workspace;
 

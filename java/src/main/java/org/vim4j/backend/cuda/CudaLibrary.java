@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.vim4j.bindings.vim4j_cuda_h;
+import org.vim4j.backend.ffm.NativeAccess;
 import org.vim4j.backend.ffm.NativeLibrary;
 
 /**
@@ -82,6 +83,10 @@ public final class CudaLibrary {
         String where;
         if (dirProperty != null) {
             String dir = System.getProperty(dirProperty);
+            String denied = NativeAccess.denied();
+            if (denied != null) {
+                return Status.unavailable(denied);
+            }
             Path file = Path.of(dir).resolve(LIBRARY_FILE).toAbsolutePath();
             if (!Files.isRegularFile(file)) {
                 return Status.unavailable("-D" + dirProperty + "=" + dir + ": no " + LIBRARY_FILE + " there (" + file
@@ -97,16 +102,24 @@ public final class CudaLibrary {
             if (noDriver != null) {
                 return Status.unavailable(noDriver);
             }
-            String bundled;
+            String denied = NativeAccess.denied();
+            if (denied != null) {
+                return Status.unavailable(denied);
+            }
+            String bundled = null;
             Path file = null;
+            String failure;
             try {
-                file = NativeLibrary.extractBundled(LIBRARY_FILE);
-                bundled = file == null ? "no bundled " + LIBRARY_FILE + " (the vim4j-native jar was built without nvcc, or is"
-                        + " missing)" : null;
+                NativeLibrary.Bundled b = NativeLibrary.loadBundled(LIBRARY_FILE, CudaLibrary::load);
+                file = b.file();
+                failure = b.failure();
+                if (file == null) {
+                    bundled = "no bundled " + LIBRARY_FILE + " (" + b.failure() + ")";
+                }
             } catch (Exception e) {
                 bundled = "cannot extract the bundled " + LIBRARY_FILE + ": " + e;
+                failure = bundled;
             }
-            String failure = file == null ? bundled : load(file);
             if (failure == null) {
                 where = file.toString();
             } else {

@@ -24,14 +24,16 @@ import org.vim4j.bindings.vim4j_h;
  * <ol>
  * <li>{@code -Dvim4j.native.skip=true}: not loaded;</li>
  * <li>{@code -Dvim4j.native.dir=DIR}: {@code DIR/libvim4j.so} or a clear failure, never a fallback;</li>
- * <li>the classpath resource {@code /org/vim4j/native/linux-x86_64/libvim4j.so} (from the vim4j-native jar),
- *     extracted with its {@code vim4j-native.properties} into a reusable cache directory
+ * <li>the copy in the vim4j-native jar, {@code org/vim4j/native/linux-x86_64/libvim4j.so}, found through the jar's
+ *     {@link org.vim4j.bindings.spi.NativeBundle} service (so on the class path and the module path alike) or as a
+ *     class-loader resource, extracted with its {@code vim4j-native.properties} into a reusable cache directory
  *     {@code <cacheDir>/<version>-<first 16 hex of the library's sha256>/}; the cache directory is
  *     {@code -Dvim4j.native.cacheDir}, by default {@code ${user.home}/.cache/vim4j}. Files are written to a
  *     temporary sibling and renamed atomically, so concurrent JVMs never load a half-written library, and an
- *     existing file with the same hash is reused as is;</li>
+ *     existing file with the same hash is reused as is. Old directories are cleaned ({@link NativeCache});</li>
  * <li>{@code System.loadLibrary("vim4j")}, i.e. {@code java.library.path}.</li>
  * </ol>
+ * Nothing is loaded unless native access is enabled for vim4j ({@link NativeAccess}): the reason then names the flag.
  * Right after loading, the library's {@code vim4j_abi_version()} must equal the bindings'
  * {@code VIM4J_ABI_VERSION}. Loading goes through {@link System#load} from this class, so jextract's loader
  * lookup in {@link vim4j_h} (same class loader) resolves the symbols. No failure here crashes or throws: it
@@ -78,7 +80,9 @@ public final class NativeLibrary {
             synchronized (NativeLibrary.class) {
                 s = status;
                 if (s == null) {
-                    s = resolve(Settings.fromSystemProperties(), new SystemLoader(), NativeLibrary::classpathResource);
+                    Settings settings = Settings.fromSystemProperties();
+                    String denied = settings.skip() ? null : NativeAccess.denied();
+                    s = denied != null ? Status.unavailable(denied) : resolve(settings, new SystemLoader(), BundledFiles.find());
                     LOG.log(Level.DEBUG, s.describe());
                     status = s;
                 }
@@ -115,6 +119,12 @@ public final class NativeLibrary {
     @FunctionalInterface
     interface Resources {
         InputStream open(String name) throws IOException;
+
+        /** Why {@code name} is not bundled (the real lookup tells a missing jar from one built without the library). */
+        default String absent(String name) {
+            return "the vim4j-native jar has no " + RESOURCE_DIR.substring(1) + name
+                    + ": it was built without cmake or a C++ compiler, or is missing";
+        }
     }
 
     static Status resolve(Settings settings, Loader loader, Resources resources) {
@@ -136,17 +146,13 @@ public final class NativeLibrary {
         String bundled;
         if (settings.platformBundled()) {
             try {
-                Path file = extract(resources, settings.cacheDir());
-                if (file != null) {
-                    String failure = tryLoad(loader, file);
-                    if (failure == null) {
-                        return checked(loader, file.toString());
-                    }
-                    bundled = "the bundled library (extracted to " + file + ") does not load: " + failure;
-                } else {
-                    bundled = "no bundled library (the vim4j-native jar on the classpath has no " + RESOURCE_DIR.substring(1)
-                            + LIBRARY_FILE + ": it was built without cmake or a C++ compiler, or is missing)";
+                Bundled b = loadBundled(resources, settings.cacheDir(), LIBRARY_FILE, file -> tryLoad(loader, file));
+                if (b.file() != null && b.failure() == null) {
+                    NativeCache.clean(settings.cacheDir(), b.file().getParent(), java.time.Instant.now());
+                    return checked(loader, b.file().toString());
                 }
+                bundled = b.file() != null ? "the bundled library (extracted to " + b.file() + ") does not load: " + b.failure()
+                        : "no bundled library (" + b.failure() + ")";
             } catch (IOException | RuntimeException e) {
                 bundled = "cannot extract the bundled library into " + settings.cacheDir() + " (set -D" + CACHE_DIR_PROPERTY
                         + "=a writable directory): " + e;
@@ -213,14 +219,36 @@ public final class NativeLibrary {
     }
 
     /**
-     * Another library of the vim4j-native jar ({@code libvim4j_cuda.so}) extracted the same way, into the same
-     * versioned cache: {@code -Dvim4j.native.cacheDir} or {@code ~/.cache/vim4j}. Null when it is not bundled.
+     * A bundled library extracted and given to a loader: {@code file} null when it is not bundled ({@code failure} says
+     * why), else {@code failure} is the loader's, null when it loaded.
      */
-    public static Path extractBundled(String libraryFile) throws IOException {
+    public record Bundled(Path file, String failure) {
+    }
+
+    /**
+     * Another library of the vim4j-native jar ({@code libvim4j_cuda.so}) extracted the same way, into the same
+     * versioned cache ({@code -Dvim4j.native.cacheDir} or {@code ~/.cache/vim4j}), and loaded by {@code load} (which
+     * returns null or why it failed) under the cache's shared lock, so no other JVM cleans it away meanwhile.
+     */
+    public static Bundled loadBundled(String libraryFile, java.util.function.Function<Path, String> load) throws IOException {
         if (!isBundledPlatform()) {
-            return null;
+            return new Bundled(null, "no bundled " + libraryFile + " for " + System.getProperty("os.name") + "/"
+                    + System.getProperty("os.arch") + " (only " + PLATFORM + " is built)");
         }
-        return extract(NativeLibrary::classpathResource, Settings.fromSystemProperties().cacheDir(), libraryFile);
+        Path root = Settings.fromSystemProperties().cacheDir();
+        Bundled b = loadBundled(BundledFiles.find(), root, libraryFile, load);
+        if (b.file() != null && b.failure() == null) {
+            NativeCache.clean(root, b.file().getParent(), java.time.Instant.now());
+        }
+        return b;
+    }
+
+    static Bundled loadBundled(Resources resources, Path root, String libraryFile, java.util.function.Function<Path, String> load)
+            throws IOException {
+        return NativeCache.shared(root.toAbsolutePath(), () -> {
+            Path file = extract(resources, root, libraryFile);
+            return file == null ? new Bundled(null, resources.absent(libraryFile)) : new Bundled(file, load.apply(file));
+        });
     }
 
     static Path extract(Resources resources, Path cacheRoot, String libraryFile) throws IOException {
@@ -247,6 +275,7 @@ public final class NativeLibrary {
         }
         Path dir = cacheRoot.toAbsolutePath().resolve(version + "-" + sha.substring(0, 16));
         Files.createDirectories(dir);
+        NativeCache.touch(dir);
         Path file = dir.resolve(libraryFile);
         if (!sameContent(file, lib.length, sha)) {
             writeAtomically(file, lib);
@@ -291,10 +320,6 @@ public final class NativeLibrary {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
         return os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64"));
-    }
-
-    private static InputStream classpathResource(String name) {
-        return NativeLibrary.class.getResourceAsStream(RESOURCE_DIR + name);
     }
 
     private static String message(Throwable e) {

@@ -16,8 +16,9 @@ import org.vim4j.kernel.ScanWeights;
 import org.vim4j.tensor.Tensor;
 
 /**
- * The Java Vector API backend: SIMD kernels on {@link VectorLanes#F}, multi-threaded through this model's own
- * {@link KernelThreads} (the backend's one parallel runtime; closing the kernels stops it).
+ * The Java Vector API backend: SIMD kernels on {@link VectorLanes#F}, multi-threaded on the JVM's shared
+ * {@link KernelThreads} pool with this model's limit (at most {@link #threads()} threads per loop, the caller included;
+ * closing the kernels ends the model's use of the pool, whose workers serve the other models).
  *
  * <p>Steady-state calls allocate nothing: each op keeps one mutable task object per calling thread
  * (thread-local, so concurrent sessions never share one) that the pool runs, and per-thread scratch
@@ -33,9 +34,9 @@ public final class VectorKernels implements Kernels {
 
     private final KernelThreads threads;
 
-    /** Kernels on a pool of {@code threads} threads (the caller included). */
+    /** Kernels using at most {@code threads} threads (the caller included) of the JVM's shared pool. */
     public VectorKernels(int threads) {
-        this.threads = new KernelThreads(threads);
+        this.threads = KernelThreads.shared(threads);
     }
 
     /** Width of the vectors in use (forced by {@code -Dvim4j.vectorBits}, else the CPU's preferred). */
@@ -103,7 +104,7 @@ public final class VectorKernels implements Kernels {
         MemorySegment.copy(src, JAVA_FLOAT, sOff * Float.BYTES, dst, JAVA_FLOAT, dOff * Float.BYTES, n);
     }
 
-    /** Stops this model's pool; later loops run on the caller's thread. */
+    /** Ends this model's use of the shared pool; later loops run on the caller's thread. */
     @Override
     public void close() {
         threads.close();

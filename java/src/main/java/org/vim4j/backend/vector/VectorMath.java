@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Accuracy: exp2 about 2e-7 relative; softplus and SiLU about 3e-7 relative (VectorMathTest).
  */
 final class VectorMath {
-    /** 1.5 * 2^23: adding it rounds a float of magnitude < 2^22 to the nearest integer. */
+    /** 1.5 * 2^23: adding it rounds a float of magnitude {@code < 2^22} to the nearest integer. */
     private static final float ROUND_MAGIC = 12582912f;
     /** Clamp range of exp2: p * 2^k must stay a normal float for the exponent trick. */
     private static final int EXP2_MIN_BITS = Float.floatToRawIntBits(-125f);
@@ -96,9 +96,9 @@ final class VectorMath {
     /**
      * {@code log1p(e^v)} (Mamba's threshold at 20 needs no test: above it this formula already rounds to v).
      * Evaluated as {@code max(v, 0) + log1p(q)} with {@code q = e^-|v|} in (0, 1], so exp never overflows.
-     * log1p(q) uses no {@code 1 + q} (which would lose q's low bits when q is small): for q <= sqrt2-1 it is
+     * log1p(q) uses no {@code 1 + q} (which would lose q's low bits when q is small): for {@code q <= sqrt2-1} it is
      * log1p(f) with f = q; above, ln2 + log1p(f) with f = (q - 1)/2, so f is in [-0.293, 0.414]. Then
-     * {@code log1p(f) = 2 atanh(s)}, {@code s = f / (2 + f)}, |s| <= 0.172, a short odd series in s.
+     * {@code log1p(f) = 2 atanh(s)}, {@code s = f / (2 + f)}, {@code |s| <= 0.172}, a short odd series in s.
      */
     static FloatVector softplus(FloatVector v) {
         FloatVector q = exp2NonPositive(v.abs().mul(-LOG2E));

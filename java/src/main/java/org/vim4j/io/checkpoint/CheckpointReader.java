@@ -16,7 +16,7 @@ import org.vim4j.io.torch.PthReader;
  *
  * <ul>
  *   <li>{@code PK\3\4} (or an empty zip's {@code PK\5\6}): a torch.save zip checkpoint;</li>
- *   <li>an 8-byte little-endian length followed by {@code '{'}: safetensors;</li>
+ *   <li>an 8-byte little-endian length followed by <code>'&#123;'</code>: safetensors;</li>
  *   <li>{@code 0x80} (a pickle PROTO opcode): the legacy pre-1.6 torch format, refused with advice;</li>
  *   <li>anything else: refused, quoting the first bytes.</li>
  * </ul>

@@ -19,7 +19,7 @@ import org.vim4j.kernel.LinearWeight;
 import org.vim4j.tensor.Tensor;
 import org.vim4j.BackendKind;
 import org.vim4j.OutputKind;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 
 /**
  * Manual benchmark (not a unit test): what the FFM downcalls of the NATIVE backend cost relative to a

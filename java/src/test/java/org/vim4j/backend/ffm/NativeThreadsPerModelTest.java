@@ -15,7 +15,7 @@ import org.vim4j.BackendKind;
 import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
-import org.vim4j.model.VimConfig;
+import org.vim4j.VimConfig;
 
 /**
  * Two NATIVE models with 1 and 2 threads, in one JVM, run concurrently: each keeps its count. The native runtime of a

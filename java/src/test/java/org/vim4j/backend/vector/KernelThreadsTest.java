@@ -181,4 +181,87 @@ class KernelThreadsTest {
             assertEquals(100, done.get());
         }
     }
+
+    /** A loop body that takes long enough for every allowed worker to join, recording who ran it. */
+    private static ParallelTask recording(Set<String> names) {
+        return i -> {
+            names.add(Thread.currentThread().getName());
+            long until = System.nanoTime() + 50_000;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+        };
+    }
+
+    @Test
+    void modelsShareOnePoolSizedByTheLargestLimit() {
+        int before = KernelThreads.sharedWorkers();
+        try (KernelThreads a = KernelThreads.shared(3); KernelThreads b = KernelThreads.shared(3);
+                KernelThreads c = KernelThreads.shared(2); KernelThreads d = KernelThreads.shared(1)) {
+            assertEquals(Math.max(before, 2), KernelThreads.sharedWorkers(), "3-thread limits need 2 workers, shared");
+            assertEquals(3, a.size());
+            assertEquals(3, b.size());
+            assertEquals(2, c.size());
+            assertEquals(1, d.size());
+        }
+        assertEquals(Math.max(before, 2), KernelThreads.sharedWorkers(), "closing a limit leaves the pool to the others");
+        try (KernelThreads again = KernelThreads.shared(2)) {
+            AtomicIntegerArray hits = new AtomicIntegerArray(100);
+            again.run(hits::incrementAndGet, 100);
+            for (int i = 0; i < 100; i++) {
+                assertEquals(1, hits.get(i));
+            }
+        }
+    }
+
+    /** However many workers the shared pool has, a loop never runs on more threads than its limit. */
+    @Test
+    void noLoopExceedsItsLimitEvenWithOtherLimitsRunning() throws Exception {
+        try (KernelThreads wide = KernelThreads.shared(4); KernelThreads two = KernelThreads.shared(2);
+                KernelThreads one = KernelThreads.shared(1)) {
+            assertTrue(KernelThreads.sharedWorkers() >= 3);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            CountDownLatch start = new CountDownLatch(1);
+            List<Thread> callers = new ArrayList<>();
+            Object[][] plans = {{wide, 4}, {two, 2}, {one, 1}, {two, 2}};
+            for (Object[] plan : plans) {
+                KernelThreads limit = (KernelThreads) plan[0];
+                int max = (Integer) plan[1];
+                Thread t = new Thread(() -> {
+                    try {
+                        start.await();
+                        for (int rep = 0; rep < 150; rep++) {
+                            Set<String> names = ConcurrentHashMap.newKeySet();
+                            limit.run(recording(names), 12);
+                            if (names.size() > max) {
+                                throw new AssertionError("a " + max + "-thread limit ran a loop on " + names);
+                            }
+                            if (max == 1 && !names.equals(Set.of(Thread.currentThread().getName()))) {
+                                throw new AssertionError("a 1-thread limit ran on " + names);
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }, "limit-" + max + "-caller-" + callers.size());
+                callers.add(t);
+                t.start();
+            }
+            start.countDown();
+            for (Thread t : callers) {
+                t.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            Set<String> seen = ConcurrentHashMap.newKeySet();
+            for (int rep = 0; rep < 200 && seen.size() < 2; rep++) {
+                Set<String> names = ConcurrentHashMap.newKeySet();
+                two.run(recording(names), 12);
+                assertTrue(names.size() <= 2, names.toString());
+                seen.addAll(names);
+            }
+            assertEquals(2, seen.size(), "a 2-thread limit does get its worker: " + seen);
+        }
+    }
 }

@@ -1,12 +1,11 @@
-package org.vim4j.model;
+package org.vim4j;
 
 import java.util.Locale;
 
-import org.vim4j.VimException;
 
 /**
  * The shape of a Vision Mamba model (docs/vim-spec.md §1). Presets cover the released checkpoints; any other
- * size is a plain constructor call, and {@link VimConfigInference} recovers a checkpoint's config from
+ * size is a plain constructor call, and {@code org.vim4j.model.VimConfigInference} recovers a checkpoint's config from
  * its tensor shapes.
  *
  * @param imgSize    the (square) training resolution the position embedding was learned for
