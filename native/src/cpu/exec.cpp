@@ -4,10 +4,12 @@
 //  * A call is cut into tasks that the caller and the runtime's workers claim dynamically (ThreadPool): the caller
 //    never waits for a worker that has not started, and about kTasksPerThread tasks per thread even out a slow or
 //    descheduled core.
-//  * No task gets less than kMinTaskWork multiply-adds (or their equivalent, see the work estimates below): a
-//    smaller call runs on the caller alone, because waking workers and sharing the output's cache lines would
-//    cost more than the split saves. E.g. a Vim-Tiny dt_proj (197 x 12 -> 384, 0.9 M multiply-adds, 8 us) is
-//    cut into at most 6 tasks, a 16 x 32 test GEMM is not cut at all.
+//  * No task gets less than kMinTaskWork units of work, about 5 us of one core: a GEMM multiply-add is one unit,
+//    and the other kernels' units are calibrated against it (the work estimates below, measured on the Vim-Tiny
+//    shapes: 100 units take about 1 ns). A smaller call runs on the caller alone and does not even take the pool:
+//    waking workers and sharing the output's cache lines would cost more than the split saves. E.g. a Vim-Tiny
+//    dt_proj (197 x 12 -> 384, 0.9 M multiply-adds, about 12 us, K = 12 so little work per output) or an add +
+//    RMSNorm of 197 x 192 (4 us) runs whole; x_proj (3.3 M) gets 6 tasks, a conv of 197 x 384 (30 us) 6.
 //  * The units of a split keep results bit-identical for every thread count: GEMM column panels when there are at
 //    least two per thread (every task then reads all of A but only its panels of W), else row blocks of the
 //    micro-kernel's height; conv and scan channel blocks of whole vectors, at most kMaxChannelsPerTask channels a
@@ -33,10 +35,14 @@ Range share(int32_t t, int32_t tasks, int32_t units) {
             static_cast<int32_t>(static_cast<int64_t>(t + 1) * units / tasks)};
 }
 
-// Work estimates in multiply-add equivalents per output element or update.
-constexpr int64_t kScanWorkPerUpdate = 4;  // exp2 polynomial, h update, y accumulation per state
-constexpr int64_t kSiluWork = 8;           // the SiLU after each conv output
-constexpr int64_t kNormWork = 2;           // residual add and square-accumulate, then the scaling pass
+// Work estimates in GEMM multiply-add units, from single-thread times of the Vim-Tiny shapes (avx512 tier): a GEMM
+// runs about 100 multiply-adds per ns, a state update of the scan 0.14 ns, a conv output 0.39 ns with 4 taps, an
+// element of add + RMSNorm 0.09 ns.
+constexpr int64_t kScanWorkPerUpdate = 14;  // exp2 polynomial, h update, y accumulation of one state
+constexpr int64_t kConvWorkPerTap = 8;      // strided loads and an FMA per tap
+constexpr int64_t kSiluWork = 8;            // the SiLU after each conv output
+constexpr int64_t kNormWork = 10;           // residual add, square-accumulate, scaling pass
+constexpr int64_t kCopyWork = 4;            // one float of im2col
 
 // ------------------------------------------------------------------------------------------------ GEMM
 
@@ -126,7 +132,8 @@ void run_conv(Exec& x, const float* in, int64_t ldx, const vim4j_conv_weights& w
     const int64_t rows = static_cast<int64_t>(batch) * len;
     if (rows <= 0) return;
     ConvJob j{&x.k, in, ldx, w.weight, w.bias, out, ldo, batch, len, w.channels, w.kernel, reverse, 1};
-    j.tasks = channel_tasks(x.threads(), w.channels, x.k.lanes, rows * w.channels * (w.kernel + kSiluWork));
+    j.tasks = channel_tasks(x.threads(), w.channels, x.k.lanes,
+                            rows * w.channels * (kConvWorkPerTap * w.kernel + kSiluWork));
     x.parallel_for(j.tasks, conv_task, &j);
 }
 
@@ -257,7 +264,7 @@ void im2col(Exec& x, const float* image, int32_t channels, int32_t height, int32
             int32_t stride, float* out) {
     const int32_t gh = (height - patch) / stride + 1, gw = (width - patch) / stride + 1;
     Im2colJob j{&x.k, image, channels, height, width, patch, stride, out, gh, 1};
-    j.tasks = split_tasks(x.threads(), gh, static_cast<int64_t>(gh) * gw * channels * patch * patch);
+    j.tasks = split_tasks(x.threads(), gh, static_cast<int64_t>(gh) * gw * channels * patch * patch * kCopyWork);
     x.parallel_for(j.tasks, im2col_task, &j);
 }
 

@@ -50,9 +50,9 @@ void im2col(Exec& x, const float* image, int32_t channels, int32_t height, int32
 // One mixer layer; the shapes of w and b are consistent and batch * len <= b.rows.
 void mixer_forward(Exec& x, const vim4j_mixer_weights& w, const vim4j_mixer_buffers& b, int32_t batch, int32_t len);
 
-// The split rules (exposed for the tests' documentation of them; see exec.cpp).
+// The constants of the split rules (exec.cpp explains them).
 constexpr int32_t kTasksPerThread = 4;
-constexpr int64_t kMinTaskWork = int64_t{1} << 17;
+constexpr int64_t kMinTaskWork = int64_t{1} << 19;
 constexpr int32_t kMaxChannelsPerTask = 64;
 int32_t split_tasks(int32_t threads, int64_t units, int64_t work);
 
