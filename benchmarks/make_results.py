@@ -330,9 +330,23 @@ def main(results, out_md):
     w("* **Random weights** for both models (timing does not depend on values; DeiT's are scaled so activations stay O(1)).")
     w("* **Memory** = fp32 parameters + the session workspace, both exact off-heap byte counts; packed weight copies some "
       "backends keep are not counted for either model. Heap allocation per inference is measured, and is ~0 for both.")
-    w("* Not covered here: GPU (CUDA) numbers, which the CUDA backend's own benchmarks report; Vim-Small/Base are available "
+    w("* GPU (CUDA) numbers: section 8 when a GPU session left `results/figure1_gpu.jsonl`; Vim-Small/Base are available "
       "in the harness (`e2e --model vim-small`) but not in the default run, to keep it under 15 minutes.")
     w("")
+
+    # ---- the GPU figure (benchmarks/device/check.sh's figure1.jsonl, copied to results/figure1_gpu.jsonl)
+    gpu = os.path.join(results, "figure1_gpu.jsonl")
+    if os.path.exists(gpu):
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "device"))
+        import figure1  # noqa: E402 - benchmarks/device/figure1.py
+        md = figure1.section(gpu, os.path.join(results, "figure1_gpu.svg"), "results/figure1_gpu.svg")
+        w(md.replace("## Figure 1 on a GPU", "## 8. Figure 1 on a GPU", 1))
+
+    # ---- Spark (benchmarks/spark/run.sh writes this section; it is a separate run)
+    spark_md = os.path.join(results, "spark.md")
+    if os.path.exists(spark_md):
+        L.extend(open(spark_md).read().rstrip("\n").split("\n"))
+        w("")
     open(out_md, "w").write("\n".join(L))
 
 

@@ -72,7 +72,8 @@ function(vim4j_add_cuda_library)
   endif()
   set(src ${VIM4J_SOURCE_DIR}/src/cuda)
   add_library(vim4j_cuda SHARED ${src}/status.cu ${src}/device.cu ${src}/memory.cu ${src}/kernels.cu
-                                ${src}/gemm.cu ${src}/scan.cu ${src}/elementwise.cu)
+                                ${src}/mixer.cu ${src}/gemm.cu ${src}/gemm_mma.cu ${src}/scan.cu
+                                ${src}/elementwise.cu)
   vim4j_cuda_flags(vim4j_cuda)
   target_include_directories(vim4j_cuda PUBLIC $<BUILD_INTERFACE:${VIM4J_SOURCE_DIR}/include> PRIVATE ${src})
   set_target_properties(vim4j_cuda PROPERTIES
@@ -127,7 +128,8 @@ endfunction()
 function(vim4j_add_cuda_emulation)
   set(emu ${VIM4J_SOURCE_DIR}/tests/cuda/emulation)
   add_library(vim4j_cuda_emulated SHARED ${emu}/runtime.cpp ${emu}/launchers.cpp ${emu}/abi_status.cpp
-                                         ${emu}/abi_device.cpp ${emu}/abi_memory.cpp ${emu}/abi_kernels.cpp)
+                                         ${emu}/abi_device.cpp ${emu}/abi_memory.cpp ${emu}/abi_kernels.cpp
+                                         ${emu}/abi_mixer.cpp)
   vim4j_common_flags(vim4j_cuda_emulated)
   # The stand-in cuda_runtime.h must win over any real one.
   target_include_directories(vim4j_cuda_emulated BEFORE PRIVATE ${emu})
@@ -150,7 +152,7 @@ function(vim4j_add_cuda_emulation)
     add_test(NAME cuda.emulated.${t} COMMAND ${t}_emulated)
     set_tests_properties(cuda.emulated.${t} PROPERTIES TIMEOUT 600 LABELS "vim4j;cuda-emulated")
   endforeach()
-  # The real CUDA kernel bodies (gemm.cu, scan.cu, elementwise.cu) run on the host with one fiber per CUDA thread,
+  # The real CUDA kernel bodies (gemm.cu, gemm_mma.cu, scan.cu, elementwise.cu) run on the host with one fiber per CUDA thread,
   # checked against the CPU references in two scheduling orders (tests/cuda/simt/run.sh): barrier deadlocks, bad
   # shuffle masks, WMMA layout/alignment misuse and launch limits fail here, before any GPU sees the code.
   find_program(VIM4J_PERL perl)

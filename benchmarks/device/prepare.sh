@@ -30,7 +30,9 @@ echo "prepare: building the jars and test classes (mvn ${MVN_ARGS:--o} -pl java 
 # shellcheck disable=SC2086
 mvn -B -q ${MVN_ARGS:--o} -pl java -am -DskipTests package dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile=target/device-classpath.txt
-mvn -B -q ${MVN_ARGS:--o} -pl java test-compile >/dev/null
+# -am: the java module's own dependencies (bindings) come from this reactor, not from ~/.m2, where the project's
+# modules may not be installed.
+mvn -B -q ${MVN_ARGS:--o} -pl java -am test-compile >/dev/null
 
 rm -rf "$BUNDLE"
 mkdir -p "$BUNDLE/lib" "$BUNDLE/classes"

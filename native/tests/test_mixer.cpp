@@ -139,7 +139,7 @@ void run_composed(const Layer& L, Work& w) {
 
 double bias_at(const Linear& l, int j) { return l.bias.size() > 0 ? static_cast<double>(l.bias[j]) : 0.0; }
 
-// The whole layer in double precision, straight from vim-spec.md 2.1/2.2 (flip by indexing).
+// The whole layer in double precision, straight from docs/vim-spec.md 2.1/2.2 (flip by indexing).
 std::vector<double> run_reference(const Layer& L, const Buf& h) {
     const Cfg& c = L.c;
     const int rows = c.batch * c.len, E = c.E, R = c.R, N = c.N, xd = R + 2 * N;

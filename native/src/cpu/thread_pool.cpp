@@ -108,23 +108,26 @@ void ThreadPool::run(int32_t tasks, TaskFn fn, void* ctx, int32_t workers) {
 }
 
 ThreadPool::Lease::Lease(ThreadPool* pool, int32_t threads) : pool_(pool) {
-    if (pool_ == nullptr || threads <= 1) return;
-    if (!pool_->lease_mu_.try_lock()) return;  // busy: this caller runs single-threaded
-    locked_ = true;
-    threads_ = threads;
+    if (pool_ != nullptr && threads > 1) threads_ = threads;
 }
 
-// Starts the workers the first time a lease splits work (so a runtime whose calls are all too small to split
-// never starts a thread); returns how many of them this lease may use.
+// The first split of a lease takes the pool: if another caller holds it, this call runs every task on its own
+// thread from then on (the same results: splits never change them). The workers start the first time any lease
+// splits, so a runtime whose calls are all too small to split never starts a thread, and a call that never splits
+// never touches the pool's mutex. Returns how many workers this lease may use.
 int32_t ThreadPool::Lease::workers() {
     if (workers_ < 0) {
-        try {
-            pool_->ensure_workers(threads_ - 1);
-        } catch (...) {
-            // std::system_error or std::bad_alloc: run with the workers that did start
+        workers_ = 0;
+        if (pool_->lease_mu_.try_lock()) {
+            locked_ = true;
+            try {
+                pool_->ensure_workers(threads_ - 1);
+            } catch (...) {
+                // std::system_error or std::bad_alloc: run with the workers that did start
+            }
+            const int32_t have = static_cast<int32_t>(pool_->workers_.size());
+            workers_ = threads_ - 1 < have ? threads_ - 1 : have;
         }
-        const int32_t have = static_cast<int32_t>(pool_->workers_.size());
-        workers_ = threads_ - 1 < have ? threads_ - 1 : have;
     }
     return workers_;
 }

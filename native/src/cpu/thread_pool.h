@@ -24,10 +24,10 @@ public:
     ThreadPool(const ThreadPool&) = delete;
     ThreadPool& operator=(const ThreadPool&) = delete;
 
-    // RAII: holds the pool for a sequence of parallel_for calls with up to `threads` threads (the caller's
-    // included). threads() is what was granted: 1 if the pool is NULL or busy (another caller holds it); the
-    // workers start on the first parallel_for of more than one task, and if some cannot start the caller does
-    // their share.
+    // RAII: one call's use of the pool, for a sequence of parallel_for calls with up to `threads` threads (the
+    // caller's included). threads() is the count to plan splits with (1 for a NULL pool). The pool is taken at the
+    // first parallel_for of more than one task (try_lock) and kept until the lease ends: if another caller holds
+    // it, or workers cannot start, the caller runs the tasks itself.
     class Lease {
     public:
         Lease(ThreadPool* pool, int32_t threads);

@@ -1,8 +1,10 @@
 // The memory-bound kernels: residual add + RMSNorm, depthwise causal conv1d + bias + SiLU (both directions in
-// one launch), im2col over a batch of images, the token assembly of the patch embedding, and an add.
+// one launch), im2col over a batch of images, the token assembly of the patch embedding, an add, and the fp32 ->
+// bf16 weight conversion of the BF16 mode.
 // Rows go on gridDim.x (up to 2^31 - 1); element counts are int64.
 #include "launch.h"
 #include "math.cuh"
+#include "mma.cuh"
 
 namespace vim4j_cuda {
 namespace {
@@ -120,6 +122,13 @@ __global__ __launch_bounds__(kFlatThreads) void add_kernel(float* __restrict__ d
         dst[i] += src[i];
 }
 
+__global__ __launch_bounds__(kFlatThreads) void convert_bf16_kernel(const float* __restrict__ src,
+                                                                    uint16_t* __restrict__ dst, int64_t n) {
+    for (int64_t i = static_cast<int64_t>(blockIdx.x) * kFlatThreads + threadIdx.x; i < n;
+         i += static_cast<int64_t>(gridDim.x) * kFlatThreads)
+        dst[i] = to_bf16(src[i]);
+}
+
 // Grid-stride launches: enough blocks to fill the GPU, never more than the work.
 unsigned flat_blocks(int64_t n) {
     const int64_t blocks = (n + kFlatThreads - 1) / kFlatThreads;
@@ -166,6 +175,11 @@ void launch_embed_tokens(const float* patch_rows, const float* cls_token, const 
 cudaError_t kernel_image_check() {
     cudaFuncAttributes attr;
     return cudaFuncGetAttributes(&attr, add_kernel);
+}
+
+void launch_convert_bf16(const float* src, uint16_t* dst, int64_t n, cudaStream_t stream) {
+    if (n <= 0) return;
+    convert_bf16_kernel<<<flat_blocks(n), kFlatThreads, 0, stream>>>(src, dst, n);
 }
 
 void launch_add(float* dst, const float* src, int64_t n, cudaStream_t stream) {

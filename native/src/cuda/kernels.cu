@@ -1,7 +1,7 @@
 // Kernel entry points of the C ABI: validate every argument (a message naming the function, the argument - a struct
 // field as 'w->k' - and its value), enqueue on the stream, report launch failures. The argument structs are read here
 // and never kept: their values go into the launches. vim4j_cuda_mixer_forward enqueues a whole bimamba-v2 mixer layer
-// with 7 launches and one memset.
+// with 4 launches (launch_mixer, mixer.cu).
 #include <cstddef>
 #include <cstdio>
 
@@ -51,16 +51,16 @@ int32_t expect_eq(const char* fn, const char* prefix, const char* field, int64_t
                 field, static_cast<long long>(value), what, static_cast<long long>(want));
 }
 
+static_assert(VIM4J_CUDA_PRECISION_BF16 == kPrecisionBf16 && VIM4J_CUDA_PRECISION_FP32 == kPrecisionFp32 &&
+                  VIM4J_CUDA_PRECISION_TF32 == kPrecisionTf32,
+              "the precision codes of launch.h");
+
+// BF16 (2): the weight is a bf16 array (fp32 accumulation); FP32 and TF32 weights are fp32 arrays.
 int32_t check_precision(const char* fn, const char* name, int32_t precision) {
-    if (precision == VIM4J_CUDA_PRECISION_FP32 || precision == VIM4J_CUDA_PRECISION_TF32) return VIM4J_CUDA_OK;
-    if (precision == VIM4J_CUDA_PRECISION_BF16) {
-        return fail(VIM4J_CUDA_ERR_INVALID_ARGUMENT,
-                    "%s: invalid argument '%s' = 2: VIM4J_CUDA_PRECISION_BF16 is reserved and not supported by this "
-                    "build",
-                    fn, name);
-    }
+    if (precision == kPrecisionFp32 || precision == kPrecisionTf32 || precision == kPrecisionBf16) return VIM4J_CUDA_OK;
     return fail(VIM4J_CUDA_ERR_INVALID_ARGUMENT,
-                "%s: invalid argument '%s' = %d: must be VIM4J_CUDA_PRECISION_FP32 (0) or VIM4J_CUDA_PRECISION_TF32 (1)",
+                "%s: invalid argument '%s' = %d: must be VIM4J_CUDA_PRECISION_FP32 (0), VIM4J_CUDA_PRECISION_TF32 (1) "
+                "or VIM4J_CUDA_PRECISION_BF16 (2)",
                 fn, name, precision);
 }
 
@@ -333,49 +333,41 @@ int32_t vim4j_cuda_mixer_forward(const struct vim4j_cuda_mixer_weights* w, const
     for (const auto& p : ptrs) {
         if (p.ptr == nullptr) return null_arg(fn, p.name);
     }
-    const cudaStream_t s = as_stream(stream);
-    const int32_t rows = batch * len;  // fits: checked above
-
-    // 1. xz = in_proj(normed): (rows, 2E), x | z
-    launch(b->normed, dm, rows, w->in_proj, b->xz, 2 * e, s);
-    // 2. both directions' conv1d + SiLU in one launch (the backward one causal in reversed order, by index)
-    launch_conv_silu(b->xz, 2 * e, w->forward.conv.weight, w->forward.conv.bias, b->xc_f, e, w->backward.conv.weight,
-                     w->backward.conv.bias, b->xc_b, batch, len, e, w->forward.conv.kernel, 0, s);
-    // 3. x_dbl = x_proj(xc) per direction: dt_low | B | C
-    launch(b->xc_f, e, rows, w->forward.x_proj, b->x_dbl_f, xdbl, s);
-    launch(b->xc_b, e, rows, w->backward.x_proj, b->x_dbl_b, xdbl, s);
-    // 4. y = (S_f + S_b) / 2: both scans in one launch, dt_proj folded in, atomically added onto zero
-    const cudaError_t mz = cudaMemsetAsync(b->y, 0, static_cast<size_t>(rows) * e * sizeof(float), s);
-    if (mz != cudaSuccess) return fail_cuda(fn, "cudaMemsetAsync(y)", mz);
-    ScanDirection dirs[2];
+    // One precision for the layer's GEMMs (in_proj, x_proj, out_proj); dt_proj is folded into the scan, which reads
+    // it as fp32 whatever the layer's precision.
+    const int32_t precision = w->in_proj.precision;
+    TRY(expect_eq(fn, "w->", "out_proj.precision", w->out_proj.precision, precision, "w->in_proj.precision"));
+    TRY(expect_eq(fn, "w->", "forward.x_proj.precision", w->forward.x_proj.precision, precision, "w->in_proj.precision"));
+    TRY(expect_eq(fn, "w->", "backward.x_proj.precision", w->backward.x_proj.precision, precision,
+                  "w->in_proj.precision"));
+    for (int dir = 0; dir < 2; ++dir) {
+        if (branches[dir]->dt_proj.precision == kPrecisionBf16) {
+            return fail(VIM4J_CUDA_ERR_INVALID_ARGUMENT,
+                        "%s: invalid argument 'w->%sdt_proj.precision' = 2: dt_proj is read by the scan as fp32 (0 or 1)",
+                        fn, dir == 0 ? "forward." : "backward.");
+        }
+    }
+    MixerLaunch m{};
+    m.h = b->normed;
+    m.hidden = b->hidden;
+    m.batch = batch;
+    m.len = len;
+    m.d_model = dm;
+    m.d_inner = e;
+    m.d_state = n;
+    m.dt_rank = r;
+    m.d_conv = w->forward.conv.kernel;
+    m.in_proj = w->in_proj.weight;
+    m.out_proj = w->out_proj.weight;
     for (int dir = 0; dir < 2; ++dir) {
         const vim4j_cuda_branch_weights& br = *branches[dir];
-        ScanDirection& d = dirs[dir];
-        d = ScanDirection{};
-        d.u = dir == 0 ? b->xc_f : b->xc_b;
-        d.ldu = e;
-        d.delta = nullptr;
-        d.ldd = e;
-        d.dt_proj = weights(br.dt_proj);
-        d.dt_rank = r;
-        d.a_t = br.scan.a_t;
-        d.bc = dir == 0 ? b->x_dbl_f : b->x_dbl_b;
-        d.b_off = r;
-        d.c_off = r + n;
-        d.ldbc = xdbl;
-        d.d_skip = br.scan.d_skip;
-        d.delta_bias = br.scan.delta_bias;
-        d.z = b->xz + e;
-        d.ldz = 2 * e;
-        d.out = b->y;
-        d.ldo = e;
-        d.reverse = dir;
-        d.out_scale = 0.5f;
-        d.mode = kScanAtomic;
+        m.dir[dir] = {br.conv.weight, br.conv.bias, br.x_proj.weight, weights(br.dt_proj), br.scan.delta_bias,
+                      br.scan.a_t, br.scan.d_skip, dir == 0 ? b->xc_f : b->xc_b, dir == 0 ? b->x_dbl_f : b->x_dbl_b};
     }
-    launch_selective_scan(dirs, 2, batch, len, e, n, s);
-    // 5. hidden = out_proj(y)
-    launch(b->y, e, rows, w->out_proj, b->hidden, dm, s);
+    m.xz = b->xz;
+    m.y = b->y;
+    m.precision = precision;
+    launch_mixer(m, as_stream(stream));
     return check_launch(fn);
 }
 

@@ -38,14 +38,9 @@ void validation() {
                    "vim4j_cuda_linear: invalid argument 'lda' = 2: must be >= w->k", "linear lda");
     lw.precision = 7;
     expect_invalid(vim4j_cuda_linear(p, 4, 2, &lw, p, 3, nullptr),
-                   "vim4j_cuda_linear: invalid argument 'w->precision' = 7: must be VIM4J_CUDA_PRECISION_FP32 (0) or "
-                   "VIM4J_CUDA_PRECISION_TF32 (1)",
+                   "vim4j_cuda_linear: invalid argument 'w->precision' = 7: must be VIM4J_CUDA_PRECISION_FP32 (0), "
+                   "VIM4J_CUDA_PRECISION_TF32 (1) or VIM4J_CUDA_PRECISION_BF16 (2)",
                    "linear precision");
-    lw.precision = VIM4J_CUDA_PRECISION_BF16;
-    expect_invalid(vim4j_cuda_linear(p, 4, 2, &lw, p, 3, nullptr),
-                   "vim4j_cuda_linear: invalid argument 'w->precision' = 2: VIM4J_CUDA_PRECISION_BF16 is reserved and "
-                   "not supported by this build",
-                   "linear bf16");
     lw.precision = VIM4J_CUDA_PRECISION_TF32;
     lw.layout = 3;
     expect_invalid(vim4j_cuda_linear(p, 4, 2, &lw, p, 3, nullptr),
@@ -117,9 +112,9 @@ void validation() {
     mixer_args(p, mw, mb);
     mw.out_proj.precision = VIM4J_CUDA_PRECISION_BF16;
     expect_invalid(vim4j_cuda_mixer_forward(&mw, &mb, 1, 4, nullptr),
-                   "vim4j_cuda_mixer_forward: invalid argument 'w->out_proj.precision' = 2: "
-                   "VIM4J_CUDA_PRECISION_BF16 is reserved and not supported by this build",
-                   "mixer bf16");
+                   "vim4j_cuda_mixer_forward: invalid argument 'w->out_proj.precision' = 2: must equal "
+                   "w->in_proj.precision (0)",
+                   "mixer mixed precisions");
     mixer_args(p, mw, mb);
     mw.backward.conv.kernel = 3;
     expect_invalid(vim4j_cuda_mixer_forward(&mw, &mb, 1, 4, nullptr),

@@ -2,7 +2,11 @@
 // k = 1, tails of every tile size, channels not a multiple of the block, N = 1..33 and 64/256 for both scan paths,
 // leading dimensions wider than the data, both directions, accumulate), plus the fused mixer layer against the
 // reference composition. FP32 tolerances are those of the CPU kernels' tests; TF32 is checked at its own bound
-// and its deviation printed. Exits 77 (skipped) without a CUDA device.
+// and its deviation printed; BF16 (precision 2: bf16 weights uploaded as bf16 bits) against the products of the
+// bf16-rounded inputs for the GEMMs and at its own bound for the mixer. Every GEMM tile shape (large / medium /
+// small / skinny, aligned and unaligned operands) and every scan configuration (the sequence-parallel kernel's 4
+// block shapes at their chunk boundaries, the sequential kernel) is reached. Exits 77 (skipped) without a CUDA
+// device.
 #include "cuda_test.h"
 
 namespace {
@@ -12,6 +16,41 @@ using DVec = std::vector<double>;
 
 std::mt19937 rng(1234);
 void* S() { return ct::stream(); }
+
+// VIM4J_CUDA_PRECISION_BF16 once the ABI header has it: bf16 weights, activations rounded to bf16 by the GEMM.
+constexpr int32_t kBf16 = 2;
+#ifdef VIM4J_CUDA_PRECISION_BF16
+static_assert(VIM4J_CUDA_PRECISION_BF16 == kBf16, "BF16 precision code");
+#endif
+
+const char* precision_name(int precision) {
+    return precision == VIM4J_CUDA_PRECISION_TF32 ? "tf32" : precision == kBf16 ? "bf16" : "fp32";
+}
+
+uint16_t bf16_bits(float x) {  // round to nearest even (finite inputs)
+    uint32_t b;
+    std::memcpy(&b, &x, 4);
+    return static_cast<uint16_t>((b + 0x7fffu + ((b >> 16) & 1u)) >> 16);
+}
+float bf16_round(float x) {
+    const uint32_t b = static_cast<uint32_t>(bf16_bits(x)) << 16;
+    float r;
+    std::memcpy(&r, &b, 4);
+    return r;
+}
+// The bf16 array of w as the bytes of a float vector (what a device buffer of bf16 weights holds).
+Vec bf16_packed(const Vec& w) {
+    std::vector<uint16_t> h(w.size());
+    for (size_t i = 0; i < w.size(); ++i) h[i] = bf16_bits(w[i]);
+    Vec packed((w.size() + 1) / 2, 0.0f);
+    std::memcpy(packed.data(), h.data(), h.size() * 2);
+    return packed;
+}
+Vec bf16_rounded(const Vec& v) {
+    Vec r(v.size());
+    for (size_t i = 0; i < v.size(); ++i) r[i] = bf16_round(v[i]);
+    return r;
+}
 
 // Relative L2 error of got vs want, and the check against tol.
 void expect_rel_l2(const char* what, const Vec& got, const DVec& want, double tol) {
@@ -51,12 +90,15 @@ void test_linear(int m, int n, int k, int64_t lda_extra, int64_t ldc_extra, bool
     Vec a = ct::random_vec(rng, static_cast<size_t>(m) * lda, -1, 1);
     Vec w = ct::random_vec(rng, static_cast<size_t>(n) * k, -1, 1);
     Vec b = ct::random_vec(rng, n, -1, 1);
-    ct::Dev da(a), dw(w), db(b), dc(static_cast<size_t>(m) * ldc, 7.0f);
+    const bool bf16 = precision == kBf16;
+    ct::Dev da(a), dw(bf16 ? bf16_packed(w) : w), db(b), dc(static_cast<size_t>(m) * ldc, 7.0f);
     const vim4j_cuda_linear_weight lw = ct::linear_weight(dw.ptr, bias ? db.ptr : nullptr, n, k, precision);
     CT_OK(vim4j_cuda_linear(da.ptr, lda, m, &lw, dc.ptr, ldc, S()));
     const Vec& c = dc.download();
     DVec want, scale;
-    linear_ref(a, lda, m, w, bias ? &b : nullptr, n, k, want, scale);
+    // BF16: against the products of the bf16-rounded inputs (exact in fp32), so the check is as tight as FP32's
+    // and also proves the activations are rounded to nearest even as the GEMM stages them.
+    linear_ref(bf16 ? bf16_rounded(a) : a, lda, m, bf16 ? bf16_rounded(w) : w, bias ? &b : nullptr, n, k, want, scale);
     Vec got(want.size());
     bool guard = true;
     for (int i = 0; i < m; ++i) {
@@ -64,11 +106,11 @@ void test_linear(int m, int n, int k, int64_t lda_extra, int64_t ldc_extra, bool
         for (int64_t j = n; j < ldc; ++j) guard = guard && c[i * ldc + j] == 7.0f;
     }
     char what[160];
-    std::snprintf(what, sizeof what, "linear %s m=%d n=%d k=%d lda=%lld ldc=%lld bias=%d",
-                  precision == VIM4J_CUDA_PRECISION_TF32 ? "tf32" : "fp32", m, n, k, static_cast<long long>(lda),
-                  static_cast<long long>(ldc), bias);
+    std::snprintf(what, sizeof what, "linear %s m=%d n=%d k=%d lda=%lld ldc=%lld bias=%d", precision_name(precision),
+                  m, n, k, static_cast<long long>(lda), static_cast<long long>(ldc), bias);
     // TF32 keeps 10 mantissa bits of each input: per product about 2^-10 relative, bounded by the magnitude sum.
-    ct::expect_close(what, got, want, scale, precision == VIM4J_CUDA_PRECISION_TF32 ? 2e-3 : 1e-5);
+    // BF16 against its rounded inputs: fp32 accumulation only (the tensor cores' adder may truncate: 1e-4).
+    ct::expect_close(what, got, want, scale, precision == VIM4J_CUDA_PRECISION_TF32 ? 2e-3 : bf16 ? 1e-4 : 1e-5);
     CT_CHECK(guard, "%s: wrote past column n", what);
 }
 
@@ -271,10 +313,12 @@ void test_mixer(int batch, int len, int dm, int n, int r, int kconv, int precisi
     }
     // Workspaces and output start as NaN: the layer must write (or zero) every element it reads.
     const float nan = std::nanf("");
-    ct::Dev dh(h), dhidden(rows * dm, nan), din(in_proj), dout(out_proj), dxz(rows * 2 * e, nan), dxcf(rows * e, nan),
-        dxcb(rows * e, nan), dxdf(rows * xdbl, nan), dxdb(rows * xdbl, nan), dy(rows * e, nan);
-    ct::Dev cw0(conv_w[0]), cb0(conv_b[0]), xp0(x_proj[0]), dp0(dt_proj[0]), db0(dt_bias[0]), at0(a_t[0]), ds0(dsk[0]);
-    ct::Dev cw1(conv_w[1]), cb1(conv_b[1]), xp1(x_proj[1]), dp1(dt_proj[1]), db1(dt_bias[1]), at1(a_t[1]), ds1(dsk[1]);
+    // BF16: the GEMM weights (in_proj, out_proj, x_proj) are bf16 arrays, everything else fp32.
+    const auto gw = [&](const Vec& w) { return precision == kBf16 ? bf16_packed(w) : w; };
+    ct::Dev dh(h), dhidden(rows * dm, nan), din(gw(in_proj)), dout(gw(out_proj)), dxz(rows * 2 * e, nan),
+        dxcf(rows * e, nan), dxcb(rows * e, nan), dxdf(rows * xdbl, nan), dxdb(rows * xdbl, nan), dy(rows * e, nan);
+    ct::Dev cw0(conv_w[0]), cb0(conv_b[0]), xp0(gw(x_proj[0])), dp0(dt_proj[0]), db0(dt_bias[0]), at0(a_t[0]), ds0(dsk[0]);
+    ct::Dev cw1(conv_w[1]), cb1(conv_b[1]), xp1(gw(x_proj[1])), dp1(dt_proj[1]), db1(dt_bias[1]), at1(a_t[1]), ds1(dsk[1]);
     ct::Dev ddelta(rows * e, nan);
     // The argument structs, built once like the Java backend does (weights per model, buffers per session).
     vim4j_cuda_mixer_weights mw{};
@@ -285,7 +329,9 @@ void test_mixer(int batch, int len, int dm, int n, int r, int kconv, int precisi
         vim4j_cuda_branch_weights& bw = d == 0 ? mw.forward : mw.backward;
         bw.conv = vim4j_cuda_conv_weights{br[d][0]->ptr, br[d][1]->ptr, e, kconv};
         bw.x_proj = ct::linear_weight(br[d][2]->ptr, nullptr, xdbl, e, precision);
-        bw.dt_proj = ct::linear_weight(br[d][3]->ptr, nullptr, e, r, precision);
+        // dt_proj is read by the scan as fp32 whatever the layer's precision
+        bw.dt_proj = ct::linear_weight(br[d][3]->ptr, nullptr, e, r,
+                                       precision == kBf16 ? VIM4J_CUDA_PRECISION_FP32 : precision);
         bw.scan = vim4j_cuda_scan_weights{br[d][5]->ptr, br[d][6]->ptr, br[d][4]->ptr, e, n};
     }
     vim4j_cuda_mixer_buffers mb{};
@@ -365,15 +411,16 @@ void test_mixer(int batch, int len, int dm, int n, int r, int kconv, int precisi
     DVec want;
     linear_ref(yf, e, static_cast<int>(rows), out_proj, nullptr, dm, e, want, scale);
     char what[128];
-    std::snprintf(what, sizeof what, "mixer_forward %s batch=%d len=%d D=%d N=%d R=%d",
-                  precision == VIM4J_CUDA_PRECISION_TF32 ? "tf32" : "fp32", batch, len, dm, n, r);
+    std::snprintf(what, sizeof what, "mixer_forward %s batch=%d len=%d D=%d N=%d R=%d", precision_name(precision), batch,
+                  len, dm, n, r);
     double num = 0, den = 0;
     for (size_t i = 0; i < want.size(); ++i) {
         num += (got[i] - want[i]) * (got[i] - want[i]);
         den += want[i] * want[i];
     }
     std::printf("  %s: relative L2 error %.3g\n", what, std::sqrt(num / den));
-    expect_rel_l2(what, got, want, precision == VIM4J_CUDA_PRECISION_TF32 ? 1e-2 : 1e-5);
+    // TF32 / BF16 against the fp32 composition: 10 / 8 mantissa bits at the inputs of three GEMMs.
+    expect_rel_l2(what, got, want, precision == VIM4J_CUDA_PRECISION_TF32 ? 1e-2 : precision == kBf16 ? 3e-2 : 1e-5);
 }
 
 }  // namespace
@@ -382,7 +429,7 @@ int main() {
     const int skip = ct::device_or_skip("test_cuda_kernels");
     if (skip != 0) return skip;
 
-    for (int precision : {VIM4J_CUDA_PRECISION_FP32, VIM4J_CUDA_PRECISION_TF32}) {
+    for (int precision : {VIM4J_CUDA_PRECISION_FP32, VIM4J_CUDA_PRECISION_TF32, kBf16}) {
         test_linear(1, 1, 1, 0, 0, true, precision);
         test_linear(1, 7, 3, 2, 1, false, precision);
         test_linear(65, 63, 17, 0, 0, true, precision);
@@ -390,6 +437,11 @@ int main() {
         test_linear(197, 44, 384, 5, 3, false, precision);   // x_proj with padded leading dimensions
         test_linear(130, 129, 33, 0, 0, true, precision);
         test_linear(3, 1000, 192, 197 * 192 - 192, 0, true, precision);  // the head: class-token rows, lda = L*D
+        // every tile shape, aligned (cp.async) and not (element copies): 128 x 128 needs >= 264 tiles, 64 x 64 >= 132
+        test_linear(4224, 1024, 24, 0, 0, true, precision);  // large tiles
+        test_linear(1100, 520, 36, 0, 4, false, precision);  // medium tiles
+        test_linear(1031, 530, 19, 1, 0, true, precision);   // medium, unaligned lda and k
+        test_linear(300, 80, 64, 0, 0, true, precision);     // skinny (Vim-Base's x_proj width), aligned
     }
     for (int dim : {1, 16, 31, 192, 257, 768}) {
         test_norm(3, dim, true);
@@ -406,14 +458,30 @@ int main() {
         for (bool rev : {false, true}) test_scan({2, 13, 37, n, rev, rev, n % 2 == 1 ? 3 : 0});
     test_scan({1, 1, 1, 16, false, false, 0});
     test_scan({3, 197, 384, 16, true, true, 0});
-    test_scan({1, 1500, 200, 16, false, false, 5});  // a long sequence carried in registers
+    test_scan({1, 1500, 200, 16, false, false, 5});
+    // The sequence-parallel kernel at its chunk boundaries (chunk = 8 steps x 128 / CB threads): lengths 1, chunk-1,
+    // chunk, chunk+1 in both directions, with the launch picking CB from the number of sequences (batch x channels)
+    // and the length: few short sequences -> 4 channels per block (256-step chunks); few long ones (len > 256, at
+    // most 3 blocks per SM) -> 2 channels (512-step chunks); more sequences -> 8 (128), 16 (64), 32 (32).
+    for (bool rev : {false, true}) {
+        for (int len : {1, 255, 256}) test_scan({2, len, 37, 16, rev, rev, 0});        // CB = 4, one chunk
+        for (int len : {257, 511, 512, 513}) test_scan({24, len, 37, 16, rev, rev, 0});  // CB = 4, 2-3 chunks
+        for (int len : {257, 511, 512, 513}) test_scan({2, len, 37, 16, rev, !rev, 0});  // CB = 2
+        test_scan({1, 6085, 19, 16, rev, false, 0});  // 1248 x 1248 (CB = 2): 12 chunks
+        test_scan({3, 513, 9, 20, rev, !rev, 1});     // N = 20: a partial group of states
+        for (int len : {127, 128, 129}) test_scan({200, len, 32, 4, rev, false, 0});  // CB = 8
+        for (int len : {63, 64, 65}) test_scan({400, len, 32, 4, rev, rev, 0});      // CB = 16
+        for (int len : {31, 32, 33}) test_scan({768, len, 32, 4, rev, false, 0});    // CB = 32
+        test_scan({1536, 5, 32, 16, rev, rev, 0});  // many sequences: the sequential kernel, one lane per channel
+    }
     test_im2col_embed(2, 3, 24, 20, 4, 4, 16);
     test_im2col_embed(1, 3, 18, 18, 6, 3, 24);
     test_im2col_embed(3, 1, 28, 28, 4, 4, 8);
-    for (int precision : {VIM4J_CUDA_PRECISION_FP32, VIM4J_CUDA_PRECISION_TF32}) {
+    for (int precision : {VIM4J_CUDA_PRECISION_FP32, VIM4J_CUDA_PRECISION_TF32, kBf16}) {
         test_mixer(1, 5, 16, 16, 1, 4, precision);
         test_mixer(2, 37, 24, 8, 2, 4, precision);
         test_mixer(1, 197, 192, 16, 12, 4, precision);  // one Vim-Tiny layer
+        test_mixer(3, 300, 16, 16, 2, 4, precision);    // two scan chunks per sequence, batch > 1
     }
     return ct::finish("test_cuda_kernels");
 }

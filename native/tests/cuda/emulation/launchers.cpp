@@ -1,9 +1,10 @@
 // Host implementations of the launchers of src/cuda/launch.h with the semantics the CUDA kernels must have, for the
 // emulation library. Together with the real ABI layer (status/device/memory/kernels.cu compiled for the host) this
 // lets the Java CUDA backend (device memory, executions, graphs, the fused mixer orchestration) run end to end on a
-// machine without a GPU. The CUDA kernel bodies themselves (gemm.cu, scan.cu, elementwise.cu) are not part of it:
-// test_cuda_kernels checks those on a GPU.
+// machine without a GPU. The CUDA kernel bodies themselves (gemm.cu, gemm_mma.cu, scan.cu, elementwise.cu) are not
+// part of it: test_cuda_kernels checks those on a GPU and in the SIMT emulation (../simt).
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -16,31 +17,100 @@ namespace {
 float silu(float x) { return x * (1.0f / (1.0f + std::exp(std::fmin(-x, 88.0f)))); }
 float softplus(float v) { return v > 20.0f ? v : std::log1p(std::exp(v)); }
 
+
+float tf32_round(float x) {
+    // 10 mantissa bits, rounded to nearest with ties away from zero like cvt.rna.tf32.f32; finite inputs only,
+    // which is all the tests use.
+    uint32_t b;
+    std::memcpy(&b, &x, 4);
+    b = (b + 0x1000u) & 0xFFFFE000u;
+    std::memcpy(&x, &b, 4);
+    return x;
+}
+
+float bf16_float(uint16_t h) {
+    const uint32_t b = static_cast<uint32_t>(h) << 16;
+    float x;
+    std::memcpy(&x, &b, 4);
+    return x;
+}
+
+uint16_t bf16_bits(float x) {  // round to nearest even, NaN stays NaN (cvt.rn.bf16.f32)
+    uint32_t b;
+    std::memcpy(&b, &x, 4);
+    if ((b & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((b >> 16) | 0x40u);
+    return static_cast<uint16_t>((b + 0x7fffu + ((b >> 16) & 1u)) >> 16);
+}
+
+// c = bias + a * w^T on the host, the inputs rounded as the precision's tensor cores see them.
+void linear_now(const float* a, int64_t lda, int32_t m, const void* w, const float* bias, int32_t n, int32_t k,
+                float* c, int64_t ldc, int32_t precision) {
+    for (int32_t i = 0; i < m; ++i)
+        for (int32_t j = 0; j < n; ++j) {
+            float s = 0.0f;
+            for (int32_t kk = 0; kk < k; ++kk) {
+                float x = a[i * lda + kk], y;
+                const int64_t wi = static_cast<int64_t>(j) * k + kk;
+                if (precision == kPrecisionBf16) {
+                    x = bf16_float(bf16_bits(x));
+                    y = bf16_float(static_cast<const uint16_t*>(w)[wi]);
+                } else {
+                    y = static_cast<const float*>(w)[wi];
+                    if (precision == kPrecisionTf32) {
+                        x = tf32_round(x);
+                        y = tf32_round(y);
+                    }
+                }
+                s = std::fma(x, y, s);
+            }
+            c[i * ldc + j] = (bias != nullptr ? bias[j] : 0.0f) + s;
+        }
+}
+
+void conv_now(const float* x, int64_t ldx, const float* w, const float* bias, float* out, int64_t ldo, int32_t batch,
+              int32_t len, int32_t channels, int32_t kernel, bool rev) {
+    for (int32_t b = 0; b < batch; ++b)
+        for (int32_t t = 0; t < len; ++t)
+            for (int32_t e = 0; e < channels; ++e) {
+                float acc = bias[e];
+                for (int32_t kk = 0; kk < kernel; ++kk) {
+                    const int32_t back = kernel - 1 - kk;
+                    const int64_t src = rev ? static_cast<int64_t>(t) + back : static_cast<int64_t>(t) - back;
+                    if (src < 0 || src >= len) continue;
+                    acc = std::fma(w[static_cast<int64_t>(e) * kernel + kk], x[(static_cast<int64_t>(b) * len + src) * ldx + e], acc);
+                }
+                out[(static_cast<int64_t>(b) * len + t) * ldo + e] = silu(acc);
+            }
+}
+
 }  // namespace
 
-void launch_linear(const float* a, int64_t lda, int32_t m, const float* w, const float* bias, int32_t n, int32_t k,
+void launch_linear(const float* a, int64_t lda, int32_t m, const void* w, const float* bias, int32_t n, int32_t k,
                    float* c, int64_t ldc, int32_t precision, cudaStream_t stream) {
+    vim4j_emulation::enqueue(stream, [=] { linear_now(a, lda, m, w, bias, n, k, c, ldc, precision); });
+}
+
+void launch_conv_x_proj(const float* x, int64_t ldx, int32_t batch, int32_t len, int32_t channels, int32_t kernel,
+                        const ConvXProj* dirs, int32_t directions, int32_t n_out, float* zero, int64_t ldzero,
+                        int32_t precision, cudaStream_t stream) {
+    std::vector<ConvXProj> ds(dirs, dirs + directions);
     vim4j_emulation::enqueue(stream, [=] {
-        for (int32_t i = 0; i < m; ++i)
-            for (int32_t j = 0; j < n; ++j) {
-                float s = 0.0f;
-                for (int32_t kk = 0; kk < k; ++kk) {
-                    float x = a[i * lda + kk], y = w[static_cast<int64_t>(j) * k + kk];
-                    if (precision == VIM4J_CUDA_PRECISION_TF32) {
-                        // 10 mantissa bits, rounded to nearest with ties away from zero like cvt.rna.tf32.f32
-                        // (__float_to_tf32); finite inputs only, which is all the tests use.
-                        uint32_t bx, by;
-                        std::memcpy(&bx, &x, 4);
-                        std::memcpy(&by, &y, 4);
-                        bx = (bx + 0x1000u) & 0xFFFFE000u;
-                        by = (by + 0x1000u) & 0xFFFFE000u;
-                        std::memcpy(&x, &bx, 4);
-                        std::memcpy(&y, &by, 4);
-                    }
-                    s = std::fma(x, y, s);
-                }
-                c[i * ldc + j] = (bias != nullptr ? bias[j] : 0.0f) + s;
-            }
+        const int64_t rows = static_cast<int64_t>(batch) * len;
+        std::vector<float> xc(static_cast<size_t>(rows) * channels);
+        for (const ConvXProj& d : ds) {
+            conv_now(x, ldx, d.conv_w, d.conv_b, xc.data(), channels, batch, len, channels, kernel, d.reverse != 0);
+            if (d.xc != nullptr) std::copy(xc.begin(), xc.end(), d.xc);
+            linear_now(xc.data(), channels, static_cast<int32_t>(rows), d.x_proj, nullptr, n_out, channels, d.x_dbl,
+                       n_out, precision);
+        }
+        if (zero != nullptr)
+            for (int64_t r = 0; r < rows; ++r) std::fill(zero + r * ldzero, zero + r * ldzero + channels, 0.0f);
+    });
+}
+
+void launch_convert_bf16(const float* src, uint16_t* dst, int64_t n, cudaStream_t stream) {
+    vim4j_emulation::enqueue(stream, [=] {
+        for (int64_t i = 0; i < n; ++i) dst[i] = bf16_bits(src[i]);
     });
 }
 
@@ -64,24 +134,8 @@ void launch_conv_silu(const float* x, int64_t ldx, const float* w, const float* 
                       const float* w_b, const float* bias_b, float* out_b, int32_t batch, int32_t len,
                       int32_t channels, int32_t kernel, int32_t reverse, cudaStream_t stream) {
     vim4j_emulation::enqueue(stream, [=] {
-        for (int dir = 0; dir < (out_b != nullptr ? 2 : 1); ++dir) {
-            const float* wd = dir == 0 ? w : w_b;
-            const float* bd = dir == 0 ? bias : bias_b;
-            float* od = dir == 0 ? out : out_b;
-            const bool rev = dir == 0 ? reverse != 0 : true;
-            for (int32_t b = 0; b < batch; ++b)
-                for (int32_t t = 0; t < len; ++t)
-                    for (int32_t e = 0; e < channels; ++e) {
-                        float acc = bd[e];
-                        for (int32_t kk = 0; kk < kernel; ++kk) {
-                            const int32_t back = kernel - 1 - kk;
-                            const int64_t src = rev ? static_cast<int64_t>(t) + back : static_cast<int64_t>(t) - back;
-                            if (src < 0 || src >= len) continue;
-                            acc = std::fma(wd[static_cast<int64_t>(e) * kernel + kk], x[(static_cast<int64_t>(b) * len + src) * ldx + e], acc);
-                        }
-                        od[(static_cast<int64_t>(b) * len + t) * ldo + e] = silu(acc);
-                    }
-        }
+        conv_now(x, ldx, w, bias, out, ldo, batch, len, channels, kernel, reverse != 0);
+        if (out_b != nullptr) conv_now(x, ldx, w_b, bias_b, out_b, ldo, batch, len, channels, kernel, true);
     });
 }
 

@@ -6,12 +6,59 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <deque>
 #include <memory>
 
 uint3 threadIdx;
 uint3 blockIdx;
 dim3 blockDim;
 dim3 gridDim;
+
+// Fiber switches: a few instructions on x86-64 (callee-saved registers, the stack pointer, MXCSR and the x87 control
+// word), instead of swapcontext, which makes a sigprocmask system call every time (the kernels' shuffles and
+// barriers switch millions of times per test). ucontext elsewhere, and under AddressSanitizer, which knows it.
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define VIM4J_SIMT_FAST_SWITCH 1
+extern "C" void vim4j_simt_switch(void** save_sp, void* to_sp);
+extern "C" void vim4j_simt_trampoline();
+extern "C" void vim4j_simt_fiber_main();
+asm(R"(
+    .text
+    .globl vim4j_simt_switch
+    .type vim4j_simt_switch, @function
+vim4j_simt_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    subq $8, %rsp
+    stmxcsr (%rsp)
+    fnstcw 4(%rsp)
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    ldmxcsr (%rsp)
+    fldcw 4(%rsp)
+    addq $8, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size vim4j_simt_switch, .-vim4j_simt_switch
+
+    .globl vim4j_simt_trampoline
+    .type vim4j_simt_trampoline, @function
+vim4j_simt_trampoline:
+    call vim4j_simt_fiber_main
+    ud2
+    .size vim4j_simt_trampoline, .-vim4j_simt_trampoline
+)");
+#endif
 
 namespace vim4j_simt {
 
@@ -63,18 +110,28 @@ namespace {
 
 constexpr size_t kStack = 256 * 1024;
 
+struct AsyncCopy {
+    void* dst;
+    const void* src;
+    int bytes, src_bytes;
+};
+
 struct Fiber {
     ucontext_t ctx;
+    void* sp = nullptr;  // the fast switch's saved stack pointer
     uint3 tid;
     bool done = false;
     int wait_kind = 0;  // 0: runnable, 1: at the block barrier, 2: at its warp's barrier
     unsigned wait_gen = 0;
+    std::vector<AsyncCopy> uncommitted;           // cp.async since the last commit
+    std::deque<std::vector<AsyncCopy>> groups;    // committed, not yet waited for (oldest first)
 };
 
 struct Warp {
     unsigned exists = 0, alive = 0;  // lane masks
     unsigned arrived = 0, mask = 0, gen = 0;
-    float slot[32];
+    uint32_t slot[2][32];  // shuffles alternate between two slot sets (one wait per shuffle)
+    unsigned char xbuf[32 * 64];  // warp_exchange
 };
 
 struct Block {
@@ -84,6 +141,7 @@ struct Block {
     unsigned bar_gen = 0;
     const std::function<void()>* body = nullptr;
     ucontext_t sched;
+    void* sched_sp = nullptr;
 };
 
 Block* g_block = nullptr;
@@ -91,7 +149,23 @@ Block* g_block = nullptr;
 Fiber& cur() { return g_block->fibers[g_block->cur]; }
 int linear_tid() { return g_block->cur; }
 
-void yield() { swapcontext(&cur().ctx, &g_block->sched); }
+// From the running fiber to the scheduler, and from the scheduler to fiber i.
+void to_scheduler() {
+#ifdef VIM4J_SIMT_FAST_SWITCH
+    vim4j_simt_switch(&cur().sp, g_block->sched_sp);
+#else
+    swapcontext(&cur().ctx, &g_block->sched);
+#endif
+}
+void to_fiber(Block& b, int i) {
+#ifdef VIM4J_SIMT_FAST_SWITCH
+    vim4j_simt_switch(&b.sched_sp, b.fibers[i].sp);
+#else
+    swapcontext(&b.sched, &b.fibers[i].ctx);
+#endif
+}
+
+void yield() { to_scheduler(); }
 
 // Suspends the current fiber until the barrier's generation moves past `gen`.
 void wait_for(int kind, unsigned gen) {
@@ -132,12 +206,15 @@ void entry() {
     (*g_block->body)();
     Block& b = *g_block;
     Fiber& f = cur();
+    if (!f.uncommitted.empty() || !f.groups.empty()) {
+        error("cp.async: the thread exits with %zu copies it never waited for", f.uncommitted.size() + f.groups.size());
+    }
     f.done = true;
     --b.alive;
     const int lane = linear_tid() % 32;
     b.warps[linear_tid() / 32].alive &= ~(1u << lane);
     release_waits();
-    swapcontext(&f.ctx, &b.sched);
+    to_scheduler();  // never resumed
 }
 
 void warp_wait(Warp& w, unsigned mask, const char* what) {
@@ -174,11 +251,23 @@ void run_block(const Config& c, const std::function<void()>& body, std::vector<s
         Fiber& f = b.fibers[i];
         f.tid = {i % c.block.x, (i / c.block.x) % c.block.y, i / (c.block.x * c.block.y)};
         if (!stacks[i]) stacks[i].reset(new char[kStack]);
+#ifdef VIM4J_SIMT_FAST_SWITCH
+        // The frame vim4j_simt_switch pops: MXCSR / x87 control word, r15..rbp, then the return address (the
+        // trampoline, which calls entry() with a 16-byte aligned stack).
+        uintptr_t top = (reinterpret_cast<uintptr_t>(stacks[i].get()) + kStack) & ~uintptr_t{15};
+        uint64_t* sp = reinterpret_cast<uint64_t*>(top - 16 - 64);
+        const uint32_t csr[2] = {0x1F80u, 0x037Fu};
+        std::memcpy(&sp[0], csr, 8);
+        for (int r = 1; r <= 6; ++r) sp[r] = 0;
+        sp[7] = reinterpret_cast<uint64_t>(&vim4j_simt_trampoline);
+        f.sp = sp;
+#else
         getcontext(&f.ctx);
         f.ctx.uc_stack.ss_sp = stacks[i].get();
         f.ctx.uc_stack.ss_size = kStack;
         f.ctx.uc_link = nullptr;
         makecontext(&f.ctx, entry, 0);
+#endif
     }
     const bool rev = reverse_order();
     while (b.alive > 0) {
@@ -190,7 +279,7 @@ void run_block(const Config& c, const std::function<void()>& body, std::vector<s
         if (next >= 0) {
             b.cur = next;
             threadIdx = b.fibers[next].tid;
-            swapcontext(&b.sched, &b.fibers[next].ctx);
+            to_fiber(b, next);
         } else {
             error("deadlock: %d threads wait at a barrier or warp collective that others never reach", b.alive);
             std::fprintf(stderr, "SIMT: aborting the emulation after a deadlock\n");
@@ -227,20 +316,21 @@ void sync_block() {
     wait_for(1, gen);
 }
 
-float shfl_xor(unsigned mask, float v, int lane_mask) {
+uint32_t shfl_bits(unsigned mask, uint32_t v, int src, const char* what) {
     Block& b = *g_block;
     const int lane = linear_tid() % 32;
     Warp& w = b.warps[linear_tid() / 32];
-    const int src = lane ^ lane_mask;
-    if (!(mask >> lane & 1u)) error("__shfl_xor_sync: calling lane %d is not in mask %08x", lane, mask);
-    if ((mask & w.exists) != mask) error("__shfl_xor_sync: mask %08x names lanes the block does not have", mask);
-    if ((mask & w.alive) != mask) error("__shfl_xor_sync: mask %08x names exited lanes (alive %08x)", mask, w.alive);
-    if (src < 0 || src > 31 || !(mask >> src & 1u)) error("__shfl_xor_sync: source lane %d not in mask", src);
-    w.slot[lane] = v;
-    warp_wait(w, mask, "__shfl_xor_sync");
-    const float r = w.slot[src & 31];
-    warp_wait(w, mask, "__shfl_xor_sync");
-    return r;
+    if (!(mask >> lane & 1u)) error("%s: calling lane %d is not in mask %08x", what, lane, mask);
+    if ((mask & w.exists) != mask) error("%s: mask %08x names lanes the block does not have", what, mask);
+    if ((mask & w.alive) != mask) error("%s: mask %08x names exited lanes (alive %08x)", what, mask, w.alive);
+    if (src < 0) src = lane;  // shfl.up/down past the segment: the lane keeps its own value
+    if (src > 31 || !(mask >> src & 1u)) error("%s: source lane %d not in mask %08x", what, src, mask);
+    // A lane can write this set again only two shuffles later, after every lane passed the next shuffle's wait,
+    // which each reaches only after reading this one: one wait per shuffle suffices.
+    const unsigned set = w.gen & 1u;
+    w.slot[set][lane] = v;
+    warp_wait(w, mask, what);
+    return w.slot[set][src & 31];
 }
 
 void warp_collective(const char* what) {
@@ -250,4 +340,47 @@ void warp_collective(const char* what) {
     warp_wait(w, 0xffffffffu, what);
 }
 
+void warp_exchange(const void* mine, void* all, size_t bytes, const char* what) {
+    Block& b = *g_block;
+    const int lane = linear_tid() % 32;
+    Warp& w = b.warps[linear_tid() / 32];
+    if (bytes > 64) error("%s: %zu bytes per lane exceed the emulation's exchange buffer", what, bytes);
+    if (w.exists != 0xffffffffu || w.alive != 0xffffffffu) error("%s: needs all 32 lanes of the warp", what);
+    std::memcpy(w.xbuf + lane * bytes, mine, bytes);
+    warp_wait(w, 0xffffffffu, what);
+    std::memcpy(all, w.xbuf, 32 * bytes);
+    warp_wait(w, 0xffffffffu, what);
+}
+
+void cp_async(void* dst, const void* src, int bytes, int src_bytes) {
+    if (bytes != 4 && bytes != 8 && bytes != 16) error("cp.async: size %d is not 4, 8 or 16 bytes", bytes);
+    if (src_bytes < 0 || src_bytes > bytes) error("cp.async: src-size %d outside [0, %d]", src_bytes, bytes);
+    if (reinterpret_cast<uintptr_t>(dst) % bytes != 0) error("cp.async: shared address %p not %d-byte aligned", dst, bytes);
+    if (src_bytes > 0 && reinterpret_cast<uintptr_t>(src) % bytes != 0) {
+        error("cp.async: global address %p not %d-byte aligned", src, bytes);
+    }
+    cur().uncommitted.push_back({dst, src, bytes, src_bytes});
+}
+
+void cp_async_commit() {
+    Fiber& f = cur();
+    f.groups.push_back(std::move(f.uncommitted));
+    f.uncommitted.clear();
+}
+
+void cp_async_wait(int pending_groups) {
+    Fiber& f = cur();
+    while (static_cast<int>(f.groups.size()) > pending_groups) {
+        for (const AsyncCopy& c : f.groups.front()) {
+            if (c.src_bytes > 0) std::memcpy(c.dst, c.src, static_cast<size_t>(c.src_bytes));
+            std::memset(static_cast<char*>(c.dst) + c.src_bytes, 0, static_cast<size_t>(c.bytes - c.src_bytes));
+        }
+        f.groups.pop_front();
+    }
+}
+
 }  // namespace vim4j_simt
+
+#ifdef VIM4J_SIMT_FAST_SWITCH
+extern "C" void vim4j_simt_fiber_main() { vim4j_simt::entry(); }
+#endif

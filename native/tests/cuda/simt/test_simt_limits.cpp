@@ -28,26 +28,26 @@ void mixer(int batch, int len, int dm, int n, int r) {
     if (vim4j_cuda_stream_create(&sh) != VIM4J_CUDA_OK) ++failures;
     s = reinterpret_cast<void*>(static_cast<intptr_t>(sh));
     if (vim4j_cuda_graph_begin(s) != VIM4J_CUDA_OK) ++failures;
-    for (int precision : {VIM4J_CUDA_PRECISION_FP32, VIM4J_CUDA_PRECISION_TF32}) {
+    for (int precision : {VIM4J_CUDA_PRECISION_FP32, VIM4J_CUDA_PRECISION_TF32, VIM4J_CUDA_PRECISION_BF16}) {
         const int e = 2 * dm, xdbl = r + 2 * n;
-        auto lw = [&](size_t i, int32_t rows, int32_t cols) {
+        auto lw = [&](size_t i, int32_t rows, int32_t cols, int32_t p) {
             vim4j_cuda_linear_weight w{};
             w.weight = fake(i);
             w.n = rows;
             w.k = cols;
-            w.precision = precision;
+            w.precision = p;
             w.layout = VIM4J_CUDA_LAYOUT_ROW_MAJOR;
             return w;
         };
         vim4j_cuda_mixer_weights w{};
-        w.in_proj = lw(3, 2 * e, dm);
-        w.out_proj = lw(4, dm, e);
+        w.in_proj = lw(3, 2 * e, dm, precision);
+        w.out_proj = lw(4, dm, e, precision);
         for (int d = 0; d < 2; ++d) {
             vim4j_cuda_branch_weights& b = d == 0 ? w.forward : w.backward;
             const size_t o = 5 + 7 * static_cast<size_t>(d);
             b.conv = vim4j_cuda_conv_weights{fake(o), fake(o + 1), e, 4};
-            b.x_proj = lw(o + 2, xdbl, e);
-            b.dt_proj = lw(o + 3, e, r);
+            b.x_proj = lw(o + 2, xdbl, e, precision);
+            b.dt_proj = lw(o + 3, e, r, precision == VIM4J_CUDA_PRECISION_BF16 ? VIM4J_CUDA_PRECISION_FP32 : precision);
             b.scan = vim4j_cuda_scan_weights{fake(o + 4), fake(o + 5), fake(o + 6), e, n};
         }
         vim4j_cuda_mixer_buffers b{};
@@ -94,7 +94,11 @@ int main() {
     launch_im2col(fake(1), 64, 3, 1248, 1248, 16, 16, fake(2), nullptr);
     launch_embed_tokens(fake(1), fake(2), fake(3), fake(4), 64, 6084, 192, nullptr);
     launch_add_rms_norm(fake(1), fake(2), fake(3), fake(4), 64 * 6085, 192, 1e-5f, nullptr);
-    launch_linear(fake(1), 6085 * 192, 64, fake(2), fake(3), 1000, 192, fake(4), 1000, VIM4J_CUDA_PRECISION_TF32, nullptr);
+    for (int32_t precision : {kPrecisionFp32, kPrecisionTf32, kPrecisionBf16}) {
+        launch_linear(fake(1), 6085 * 192, 64, fake(2), fake(3), 1000, 192, fake(4), 1000, precision, nullptr);
+        launch_linear(fake(1), 768, 256 * 197, fake(2), fake(3), 768, 768, fake(4), 768, precision, nullptr);
+    }
+    launch_convert_bf16(fake(1), reinterpret_cast<uint16_t*>(fake(2)), int64_t{1536} * 768, nullptr);
     launch_add(fake(1), fake(2), int64_t{64} * 6085 * 192, nullptr);
     expect_no_errors("embedding, norm, head");
     std::printf("test_simt_limits: %zu launches checked, %d failures\n", vim4j_simt::launches().size(), failures);

@@ -55,23 +55,56 @@ final class ModelCard {
         return l;
     }
 
-    static Preprocessing preprocessing(VimConfig c, Map<String, String> meta) {
-        String mean = meta.get("vim4j.mean"), std = meta.get("vim4j.std");
-        if (mean != null && std != null) {
-            float[] m = floats(mean), s = floats(std);
-            if (c.channels() == 1) {
-                return Preprocessing.grayscale(c.imgSize(), m[0], s[0]);
-            }
-            return new Preprocessing(0, 0, c.imgSize(), c.channels(), m, s);
+    /** What an image becomes for a grayscale model whose checkpoint states no mean/std: [0, 1] mapped to [-1, 1]. */
+    static final float GRAY_MEAN = 0.5f, GRAY_STD = 0.5f;
+
+    /**
+     * How images are prepared for this model: the checkpoint's own {@code vim4j.mean}/{@code vim4j.std} when it
+     * states them (one value per input channel), else ImageNet's for an RGB model and mean 0.5, std 0.5 for a
+     * grayscale one (the model's channel count decides, never an assumed 3).
+     *
+     * @param source names the checkpoint in messages
+     * @throws VimException if the model's input is neither 1 nor 3 channels, or the metadata is malformed
+     */
+    static Preprocessing preprocessing(VimConfig c, Map<String, String> meta, String source) {
+        int channels = c.channels();
+        if (channels != 1 && channels != 3) {
+            throw new VimException(source + ": the model takes " + channels + "-channel input; images can be prepared "
+                    + "for 1 (grayscale) or 3 (RGB) channels only (run it on a prepared .npy with 'infer')");
         }
-        return Preprocessing.imagenet(c.imgSize());
+        String mean = meta.get("vim4j.mean"), std = meta.get("vim4j.std");
+        if (mean == null && std == null) {
+            return channels == 1 ? Preprocessing.grayscale(c.imgSize(), GRAY_MEAN, GRAY_STD) : Preprocessing.imagenet(c.imgSize());
+        }
+        float[] m = floats(source, "vim4j.mean", mean, channels, false), s = floats(source, "vim4j.std", std, channels, true);
+        return channels == 1 ? Preprocessing.grayscale(c.imgSize(), m[0], s[0]) : new Preprocessing(0, 0, c.imgSize(), channels, m, s);
     }
 
-    private static float[] floats(String csv) {
-        String[] p = csv.split(",");
+    /** {@code channels} comma-separated finite numbers (positive ones for a std), or a message naming the key. */
+    private static float[] floats(String source, String key, String csv, int channels, boolean positive) {
+        if (csv == null) {
+            throw new VimException(source + ": metadata has " + (key.endsWith("mean") ? "vim4j.std but no vim4j.mean"
+                    : "vim4j.mean but no vim4j.std"));
+        }
+        String[] p = csv.split(",", -1);
+        if (p.length != channels) {
+            throw new VimException(source + ": metadata " + key + " has " + p.length + " value(s); the model's input has "
+                    + channels + " channel(s)");
+        }
         float[] f = new float[p.length];
         for (int i = 0; i < p.length; i++) {
-            f[i] = Float.parseFloat(p[i].trim());
+            String v = p[i].strip();
+            float x;
+            try {
+                x = v.matches("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?") ? Float.parseFloat(v) : Float.NaN;
+            } catch (NumberFormatException e) {
+                x = Float.NaN;
+            }
+            if (!Float.isFinite(x) || (positive && x <= 0)) {
+                throw new VimException(source + ": metadata " + key + " value '" + (v.length() <= 20 ? v : v.substring(0, 17) + "...")
+                        + "' is not a " + (positive ? "positive" : "finite") + " number");
+            }
+            f[i] = x;
         }
         return f;
     }

@@ -172,9 +172,9 @@ public final class VimModel implements AutoCloseable {
         return ModelCard.labels(config, source.metadata());
     }
 
-    /** The input transform this model expects: its metadata's, else the official ImageNet evaluation one. */
+    /** The input transform this model expects: its metadata's, else ImageNet's (RGB) or mean 0.5, std 0.5 (grayscale). */
     public org.vim4j.image.Preprocessing preprocessing() {
-        return ModelCard.preprocessing(config, source.metadata());
+        return ModelCard.preprocessing(config, source.metadata(), String.valueOf(source.source()));
     }
 
     /**

@@ -8,15 +8,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.lang.foreign.AddressLayout;
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.PaddingLayout;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -30,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,10 +33,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Keeps the committed bindings in step with their C headers without needing jextract, for each ABI
  * ({@code native/include/vim4j.h} -> {@link vim4j_h}, {@code native/include/vim4j_cuda.h} -> {@link vim4j_cuda_h}):
- * the header's hash, every prototype against the generated functions, every constant, every struct against its
- * generated class (field names, order, types, offsets, size and alignment of the C layout on LP64; a test mutates
- * the header to show each kind of drift is caught); and, when a built library ({@code libvim4j.so},
- * {@code libvim4j_cuda.so}) is at hand, every symbol and the ABI version.
+ * the header's hash, every prototype against the generated functions, every constant; and, when a built
+ * library ({@code libvim4j.so}, {@code libvim4j_cuda.so}) is at hand, every symbol and the ABI version.
  *
  * <p>A binding's {@code $descriptor()} lives in the same holder class as its symbol lookup, so reading it
  * needs the library; without one, prototypes are checked against the wrapper methods' reflected signatures
@@ -108,8 +100,11 @@ class BindingsDriftTest {
         String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                 .digest(Files.readAllBytes(root().resolve(abi.header()))));
         assertEquals(recorded, actual, abi.regenerate());
-        // The banner postprocess stamped into the generated sources carries the same hash.
-        for (String file : List.of(abi.bindings().getSimpleName() + ".java", abi.bindings().getSimpleName() + "$shared.java")) {
+        // The banner postprocess stamped into the generated sources carries the same hash (struct classes too).
+        List<String> files = new ArrayList<>(List.of(abi.bindings().getSimpleName() + ".java",
+                abi.bindings().getSimpleName() + "$shared.java"));
+        prototypes(abi).structs().keySet().forEach(st -> files.add(st + ".java"));
+        for (String file : files) {
             Path src = root().resolve("bindings/src/main/java/org/vim4j/bindings/" + file);
             assertTrue(Files.readString(src).contains("sha256=" + actual + ";"), abi.regenerate() + " (banner of " + file
                     + " is stale)");
@@ -185,50 +180,85 @@ class BindingsDriftTest {
         assertEquals(new TreeSet<>(h.structs().keySet()), structs, args + " --include-struct list vs " + abi.header());
     }
 
-    // -------------------------------------------------------------------------------------------------------------
-    // Structs: one generated class per struct of the header, with the header's C layout.
+    /**
+     * Every struct of the header has its class in jextract's shape, with exactly the header's layout: field names,
+     * types, order, offsets and padding under the platform's natural alignment (LP64), nested structs included; its
+     * accessors have the fields' carriers. A reordered, retyped, added or removed field fails here.
+     */
+    @ParameterizedTest
+    @MethodSource("abis")
+    void everyStructHasItsClassWithTheHeadersLayout(Abi abi) throws Exception {
+        HeaderPrototypes h = prototypes(abi);
+        for (HeaderPrototypes.Struct st : h.structs().values()) {
+            List<String> problems = structProblems(h, st.name());
+            assertTrue(problems.isEmpty(), abi.regenerate() + " (struct " + st.name() + ": " + String.join("; ", problems) + ")");
+        }
+    }
 
-    /** The struct classes generated from {@code abi}'s header: the package's other classes whose banner names it. */
-    private static TreeSet<String> structClasses(Abi abi) throws IOException {
-        TreeSet<String> names = new TreeSet<>();
-        Path dir = root().resolve("bindings/src/main/java/org/vim4j/bindings");
-        try (Stream<Path> files = Files.list(dir)) {
+    /** The struct classes in the bindings are exactly the headers' structs (none left over from a removed struct). */
+    @Test
+    void theStructClassesAreExactlyTheHeadersStructs() throws IOException {
+        TreeSet<String> header = new TreeSet<>(), generated = new TreeSet<>();
+        for (Abi abi : abis()) {
+            header.addAll(prototypes(abi).structs().keySet());
+        }
+        try (var files = Files.list(root().resolve("bindings/src/main/java/org/vim4j/bindings"))) {
             for (Path f : files.toList()) {
-                String name = f.getFileName().toString().replaceFirst("\\.java$", "");
-                if (name.startsWith(abi.bindings().getSimpleName()) || name.equals(vim4j_h.class.getSimpleName() + "$shared")
-                        || name.startsWith(vim4j_cuda_h.class.getSimpleName())) {
-                    continue;
-                }
-                if (Files.isRegularFile(f) && Files.readString(f).contains("from " + abi.header() + " sha256=")) {
-                    names.add(name);
+                if (Files.isRegularFile(f) && Files.readString(f).contains("GroupLayout $LAYOUT = MemoryLayout.structLayout(")) {
+                    String name = f.getFileName().toString();
+                    generated.add(name.substring(0, name.length() - ".java".length()));
                 }
             }
         }
-        return names;
+        assertEquals(header, generated, "struct classes vs the headers' structs: run bindings/regenerate");
     }
 
-    @ParameterizedTest
-    @MethodSource("abis")
-    void everyStructHasItsClassAndNothingElse(Abi abi) throws IOException {
-        assertEquals(new TreeSet<>(prototypes(abi).structs().keySet()), structClasses(abi),
-                abi.regenerate() + " (struct classes differ)");
-    }
-
-    @ParameterizedTest
-    @MethodSource("abis")
-    void everyStructLayoutMatchesTheHeader(Abi abi) throws IOException {
-        HeaderPrototypes h = prototypes(abi);
-        List<String> problems = new ArrayList<>();
-        for (String name : h.structs().keySet()) {
-            problems.addAll(structDrift(h, name));
-        }
-        assertEquals(List.of(), problems, abi.regenerate() + " (struct layouts differ)");
-    }
-
-    /** The generated struct classes write their fields where C reads them: set through the accessors, read raw. */
+    /** The layout check sees drift: a header whose struct changed no longer matches the committed class. */
     @Test
-    void structAccessorsWriteTheCLayout() {
-        try (Arena arena = Arena.ofConfined()) {
+    void aChangedStructFailsTheLayoutCheck() throws IOException {
+        String text = Files.readString(root().resolve(CUDA.header()));
+        String original = "struct vim4j_cuda_linear_weight {\n    const void* weight;\n    const float* bias;\n    int32_t n;";
+        assertTrue(text.contains(original), "the test's anchor moved: update this test");
+        assertTrue(structProblems(HeaderPrototypes.parse(text), "vim4j_cuda_linear_weight").isEmpty());
+        Map<String, String> drifts = Map.of(
+                "swapped fields", "struct vim4j_cuda_linear_weight {\n    const float* bias;\n    const void* weight;\n    int32_t n;",
+                "retyped field", "struct vim4j_cuda_linear_weight {\n    const void* weight;\n    const float* bias;\n    int64_t n;",
+                "added field", "struct vim4j_cuda_linear_weight {\n    const void* weight;\n    const float* bias;\n    int32_t extra;\n    int32_t n;",
+                "renamed field", "struct vim4j_cuda_linear_weight {\n    const void* weight;\n    const float* bias;\n    int32_t rows;");
+        for (var d : drifts.entrySet()) {
+            HeaderPrototypes changed = HeaderPrototypes.parse(text.replace(original, d.getValue()));
+            assertFalse(structProblems(changed, "vim4j_cuda_linear_weight").isEmpty(), d.getKey() + " went unnoticed");
+            // a struct that nests the changed one drifts with it
+            assertFalse(structProblems(changed, "vim4j_cuda_mixer_weights").isEmpty(), d.getKey() + " (nested) went unnoticed");
+        }
+    }
+
+    /** The same for the CPU ABI, over every kind of drift: order, type and size, added, renamed, removed, padding. */
+    @Test
+    void aChangedCpuStructFailsTheLayoutCheck() throws IOException {
+        String header = Files.readString(root().resolve(CPU.header()));
+        String[][] mutations = {
+            {"vim4j_linear_weight", "int32_t n;\n    int32_t k;", "int32_t k;\n    int32_t n;"},        // order
+            {"vim4j_rows", "float* data;\n    int64_t ld;", "float* data;\n    int32_t ld;"},           // type, size
+            {"vim4j_scan_weights", "int32_t states;\n", "int32_t states;\n    int32_t extra;\n"},       // added
+            {"vim4j_mixer_dims", "int32_t dt_rank;", "int32_t dtrank;"},                              // renamed
+            {"vim4j_branch_buffers", "float* xc;\n    float* x_dbl;", "float* xc;"},                    // removed
+            {"vim4j_conv_weights", "const float* weight;\n    const float* bias;\n    int32_t channels;",
+                "int32_t channels;\n    const float* weight;\n    const float* bias;"},                // padding
+            {"vim4j_linear_weight", "const float* bias;", "float bias;"},                             // pointer
+        };
+        assertTrue(structProblems(HeaderPrototypes.parse(header), "vim4j_mixer_weights").isEmpty());
+        for (String[] m : mutations) {
+            assertTrue(header.contains(m[1]), "mutation anchor not in the header: " + m[1]);
+            HeaderPrototypes mutated = HeaderPrototypes.parse(header.replace(m[1], m[2]));
+            assertFalse(structProblems(mutated, m[0]).isEmpty(), "drift not detected: struct " + m[0] + " with " + m[2]);
+        }
+    }
+
+    /** The CPU structs' accessors write their fields where C reads them: set through the accessors, read raw. */
+    @Test
+    void cpuStructAccessorsWriteTheCLayout() {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             MemorySegment s = vim4j_scan_weights.allocate(arena);
             MemorySegment p = arena.allocate(64);
             vim4j_scan_weights.d_skip(s, p);
@@ -245,127 +275,89 @@ class BindingsDriftTest {
         }
     }
 
-    /**
-     * The drift check fails on every kind of drift: a header whose struct differs from the generated class (fields
-     * swapped, a type changed, a field added, renamed or removed, padding introduced) yields problems.
-     */
-    @Test
-    void structDriftIsDetected() throws IOException {
-        String header = Files.readString(root().resolve(CPU.header()));
-        String[][] mutations = {
-            {"vim4j_linear_weight", "int32_t n;\n    int32_t k;", "int32_t k;\n    int32_t n;"},        // order
-            {"vim4j_rows", "float* data;\n    int64_t ld;", "float* data;\n    int32_t ld;"},           // type, size
-            {"vim4j_scan_weights", "int32_t states;\n", "int32_t states;\n    int32_t extra;\n"},       // added
-            {"vim4j_mixer_dims", "int32_t dt_rank;", "int32_t dtrank;"},                              // renamed
-            {"vim4j_branch_buffers", "float* xc;\n    float* x_dbl;", "float* xc;"},                    // removed
-            {"vim4j_conv_weights", "const float* weight;\n    const float* bias;\n    int32_t channels;",
-                "int32_t channels;\n    const float* weight;\n    const float* bias;"},                // padding
-            {"vim4j_linear_weight", "const float* bias;", "float bias;"},                             // pointer
-        };
-        for (String[] m : mutations) {
-            assertTrue(header.contains(m[1]), "mutation anchor not in the header: " + m[1]);
-            HeaderPrototypes mutated = HeaderPrototypes.parse(header.replace(m[1], m[2]));
-            assertFalse(structDrift(mutated, m[0]).isEmpty(), "drift not detected: struct " + m[0] + " with " + m[2]);
-        }
-        assertEquals(List.of(), structDrift(HeaderPrototypes.parse(header), "vim4j_linear_weight"));
-    }
-
-    /**
-     * Every difference between struct {@code name} of the header and its generated class: the class exists, its
-     * layout is a struct layout of that name whose non-padding members are the header's fields in order, each with
-     * the layout jextract gives its C type, at the C offset (also from {@code f$offset()}), with getter and setter;
-     * size and alignment are C's.
-     */
-    static List<String> structDrift(HeaderPrototypes h, String name) {
+    /** Differences between the struct {@code name} of the header {@code h} and its generated class; empty if none. */
+    static List<String> structProblems(HeaderPrototypes h, String name) {
         List<String> problems = new ArrayList<>();
-        HeaderPrototypes.StructLayout c = h.layout(name);
         Class<?> cls;
         try {
-            cls = Class.forName(vim4j_h.class.getPackageName() + "." + name);
+            cls = Class.forName("org.vim4j.bindings." + name);
         } catch (ClassNotFoundException e) {
-            return List.of("struct " + name + ": no class " + name);
+            return List.of("no class org.vim4j.bindings." + name);
         }
-        GroupLayout layout = (GroupLayout) invoke(cls, "layout");
-        if (!(layout instanceof StructLayout)) {
-            problems.add("struct " + name + ": layout() is not a struct layout");
+        GroupLayout want = structLayout(h, name);
+        GroupLayout got = (GroupLayout) call(cls, "layout");
+        if (!want.equals(got)) {
+            problems.add("layout " + got + " but the header says " + want);
         }
-        if (!layout.name().equals(java.util.Optional.of(name))) {
-            problems.add("struct " + name + ": layout named " + layout.name());
+        if ((long) call(cls, "sizeof") != want.byteSize()) {
+            problems.add("sizeof " + call(cls, "sizeof") + " but the header's struct has " + want.byteSize() + " bytes");
         }
-        List<MemoryLayout> members = layout.memberLayouts().stream().filter(l -> !(l instanceof PaddingLayout)).toList();
-        List<String> javaNames = members.stream().map(l -> l.name().orElse("?")).toList();
-        List<String> cNames = c.fields().stream().map(f -> f.field().name()).toList();
-        if (!javaNames.equals(cNames)) {
-            problems.add("struct " + name + ": fields " + javaNames + " in the class, " + cNames + " in the header");
-            return problems;
-        }
-        for (int i = 0; i < members.size(); i++) {
-            HeaderPrototypes.FieldLayout f = c.fields().get(i);
-            String fn = f.field().name(), what = "struct " + name + " field " + fn;
-            MemoryLayout member = members.get(i);
-            long offset = layout.byteOffset(MemoryLayout.PathElement.groupElement(fn));
-            if (offset != f.offset()) {
-                problems.add(what + ": at byte " + offset + " in the class, " + f.offset() + " in C");
-            }
-            Object declared = invoke(cls, fn + "$offset");
-            if (!Long.valueOf(f.offset()).equals(declared)) {
-                problems.add(what + ": " + fn + "$offset() = " + declared + ", " + f.offset() + " in C");
-            }
-            if (member.byteSize() != f.size()) {
-                problems.add(what + ": " + member.byteSize() + " bytes in the class, " + f.size() + " in C");
-            }
-            MemoryLayout expected = fieldLayout(f.field().type());
-            if (expected == null || !member.withoutName().equals(expected.withoutName())) {
-                problems.add(what + ": layout " + member + " in the class, C type " + f.field().type());
-            }
-            if (!member.equals(invoke(cls, fn + "$layout"))) {
-                problems.add(what + ": " + fn + "$layout() is not its member layout");
-            }
-            Class<?> carrier = f.field().type().struct() != null && !f.field().type().pointer() ? MemorySegment.class
-                    : carrier(f.field().type());
+        for (HeaderPrototypes.Param f : h.structs().get(name).fields()) {
+            String field = f.name();
+            long offset = want.byteOffset(MemoryLayout.PathElement.groupElement(field));
             try {
-                if (cls.getMethod(fn, MemorySegment.class).getReturnType() != carrier) {
-                    problems.add(what + ": getter does not return " + carrier.getSimpleName());
+                if ((long) cls.getMethod(field + "$offset").invoke(null) != offset) {
+                    problems.add(field + "$offset() is " + cls.getMethod(field + "$offset").invoke(null) + ", the header's " + offset);
                 }
-                cls.getMethod(fn, MemorySegment.class, carrier);
+                Class<?> carrier = f.type().struct() != null && !f.type().pointer() ? MemorySegment.class : carrier(f.type());
+                if (cls.getMethod(field, MemorySegment.class).getReturnType() != carrier) {
+                    problems.add("getter " + field + " does not return " + carrier.getSimpleName());
+                }
+                cls.getMethod(field, MemorySegment.class, carrier); // the setter
             } catch (NoSuchMethodException e) {
-                problems.add(what + ": no getter/setter for " + carrier.getSimpleName());
+                problems.add("no accessor " + e.getMessage());
+            } catch (ReflectiveOperationException e) {
+                problems.add(field + ": " + e);
             }
         }
-        if (layout.byteSize() != c.size()) {
-            problems.add("struct " + name + ": " + layout.byteSize() + " bytes in the class, " + c.size() + " in C");
+        for (String m : List.of("layout", "sizeof")) {
+            try {
+                cls.getMethod(m);
+            } catch (NoSuchMethodException e) {
+                problems.add("no " + m + "()");
+            }
         }
-        if (!Long.valueOf(c.size()).equals(invoke(cls, "sizeof"))) {
-            problems.add("struct " + name + ": sizeof() = " + invoke(cls, "sizeof") + ", " + c.size() + " in C");
-        }
-        if (layout.byteAlignment() != c.alignment()) {
-            problems.add("struct " + name + ": aligned to " + layout.byteAlignment() + " in the class, " + c.alignment()
-                    + " in C");
+        try {
+            cls.getMethod("allocate", java.lang.foreign.SegmentAllocator.class);
+            cls.getMethod("allocateArray", long.class, java.lang.foreign.SegmentAllocator.class);
+            cls.getMethod("asSlice", MemorySegment.class, long.class);
+        } catch (NoSuchMethodException e) {
+            problems.add("no " + e.getMessage());
         }
         return problems;
     }
 
-    /** The layout jextract gives a field of C type {@code t} (null when it names no generated struct class). */
-    static MemoryLayout fieldLayout(HeaderPrototypes.CType t) {
-        if (t.struct() != null && !t.pointer()) {
-            try {
-                return (MemoryLayout) invoke(Class.forName(vim4j_h.class.getPackageName() + "." + t.struct()), "layout");
-            } catch (ClassNotFoundException e) {
-                return null;
-            }
+    private static Object call(Class<?> cls, String method) {
+        try {
+            return cls.getMethod(method).invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(cls.getSimpleName() + "." + method + "(): " + e, e);
         }
-        return t.pointer() ? vim4j_h.C_POINTER : switch (t.base()) {
-            case "int64_t" -> vim4j_h.C_LONG; // jextract's int64_t on LP64 Linux
-            default -> layout(t);
-        };
     }
 
-    private static Object invoke(Class<?> cls, String name) {
-        try {
-            return cls.getMethod(name).invoke(null);
-        } catch (ReflectiveOperationException e) {
-            return "(no " + name + "(): " + e + ")";
+    /**
+     * The layout jextract gives a struct of the header on LP64 Linux: each field at its natural alignment (padding
+     * before it where needed, and at the end to the struct's alignment), named as in C; a nested struct is its own
+     * layout renamed to the field.
+     */
+    static GroupLayout structLayout(HeaderPrototypes h, String name) {
+        List<MemoryLayout> members = new ArrayList<>();
+        long offset = 0, align = 1;
+        for (HeaderPrototypes.Param f : h.structs().get(name).fields()) {
+            MemoryLayout l = f.type().struct() != null && !f.type().pointer() ? structLayout(h, f.type().struct())
+                    : layout(f.type());
+            long pad = (l.byteAlignment() - offset % l.byteAlignment()) % l.byteAlignment();
+            if (pad > 0) {
+                members.add(MemoryLayout.paddingLayout(pad));
+            }
+            members.add(l.withName(f.name()));
+            offset += pad + l.byteSize();
+            align = Math.max(align, l.byteAlignment());
         }
+        if (offset % align != 0) {
+            members.add(MemoryLayout.paddingLayout(align - offset % align));
+        }
+        return MemoryLayout.structLayout(members.toArray(MemoryLayout[]::new)).withName(name);
     }
 
     @Test
@@ -374,24 +366,26 @@ class BindingsDriftTest {
         assertThrowsIae("long vim4j_f(int32_t a);");
         assertThrowsIae("#define VIM4J_NAME \"text\"\n");
         assertThrowsIae("int32_t vim4j_f(int32_t (*cb)(void));");
-        assertThrowsIae("struct s { int32_t x; };\nint32_t vim4j_f(struct s v);");        // struct by value
-        assertThrowsIae("struct s { int32_t x; };\nstruct s vim4j_f(void);");             // returned by value
-        assertThrowsIae("struct s { float x[4]; };");                                     // array field
-        assertThrowsIae("struct s { int32_t x : 3; };");                                  // bit field
-        assertThrowsIae("struct s { struct t inner; };\nstruct t { int32_t x; };");       // used before definition
-        assertThrowsIae("int32_t vim4j_f(const struct unknown* p);");                     // undeclared struct
-        assertThrowsIae("typedef struct s { int32_t x; } s_t;");
+        assertThrowsIae("struct s { int32_t x[4]; };");
         assertThrowsIae("union u { int32_t x; float y; };");
-        HeaderPrototypes s = HeaderPrototypes.parse("struct opaque;\nstruct p { char c; int64_t x; int32_t y; };\n"
-                + "struct q { int32_t a; struct p inner; const float* f; };\n"
-                + "int32_t vim4j_g(struct opaque* o, const struct q* q, int32_t n);");
-        assertEquals(java.util.Set.of("opaque"), s.opaqueStructs());
-        assertEquals(List.of(0L, 8L, 16L), s.layout("p").fields().stream().map(HeaderPrototypes.FieldLayout::offset).toList());
-        assertEquals(24, s.layout("p").size());
-        assertEquals(List.of(0L, 8L, 32L), s.layout("q").fields().stream().map(HeaderPrototypes.FieldLayout::offset).toList());
-        assertEquals(40, s.layout("q").size());
-        assertEquals(3, s.functions().get("vim4j_g").params().size());
-        assertTrue(s.functions().get("vim4j_g").params().get(1).type().pointer());
+        assertThrowsIae("typedef struct s { int32_t x; } s_t;");
+        assertThrowsIae("struct s { int32_t x; };\nint32_t vim4j_f(struct s v);");
+        assertThrowsIae("int32_t vim4j_f(const struct undefined* v);");
+        assertThrowsIae("struct s { struct t inner; };");
+        HeaderPrototypes st = HeaderPrototypes.parse("struct a { int64_t x; float* p; };\n"
+                + "struct b { struct a inner; int32_t n; };\nint32_t vim4j_k(const struct b* v, int32_t n);");
+        assertEquals(List.of("a", "b"), new ArrayList<>(st.structs().keySet()));
+        assertEquals("a", st.structs().get("b").fields().get(0).type().struct());
+        assertTrue(st.functions().get("vim4j_k").params().get(0).type().pointer());
+        assertEquals(24, structLayout(st, "b").byteSize()); // a: 16 bytes; n at 16; padded to 8-byte alignment
+        assertThrowsIae("struct s { int32_t x : 3; };");                                  // bit field
+        assertThrowsIae("struct s { int32_t x; };\nstruct s vim4j_f(void);");             // returned by value
+        assertThrowsIae("struct o;\nstruct s { struct o inner; };");                      // opaque by value
+        HeaderPrototypes opaque = HeaderPrototypes.parse("struct rt;\nstruct rt* vim4j_new(int32_t n);\n"
+                + "void vim4j_free(struct rt* r);");
+        assertEquals(java.util.Set.of("rt"), opaque.opaqueStructs());
+        assertTrue(opaque.functions().get("vim4j_new").returnType().pointer());
+        assertEquals("rt", opaque.functions().get("vim4j_free").params().get(0).type().struct());
         HeaderPrototypes p = HeaderPrototypes.parse("/* c */ #define VIM4J_X 7\nconst char* vim4j_g(void);\n"
                 + "int64_t vim4j_h2(const float* a, int64_t n);");
         assertEquals(Map.of("VIM4J_X", 7L), p.constants());

@@ -13,16 +13,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A parser for the restricted grammar of {@code native/include/vim4j.h}: integer {@code #define}s, struct definitions
- * ({@code struct name { fields };} of base types, single pointers and other structs by value, defined before use),
- * opaque struct declarations ({@code struct name;}) and function prototypes over {@code void}, {@code int32_t},
- * {@code int64_t}, {@code float}, {@code double}, {@code char}, {@code const}, single pointers and pointers to structs
- * (never structs by value). Anything else in the header fails loudly, so the drift test cannot pass by silently
- * skipping a declaration it does not understand. {@link #layout} gives a struct's C layout on LP64 (x86-64 Linux):
- * each field at the next multiple of its alignment, the size a multiple of the largest alignment.
+ * A parser for the restricted grammar of the C ABI headers ({@code native/include/vim4j.h}, {@code vim4j_cuda.h}):
+ * integer {@code #define}s, struct definitions ({@code struct name { fields };}, no typedefs), opaque struct
+ * declarations ({@code struct name;}) and function prototypes over {@code void}, {@code int32_t}, {@code int64_t},
+ * {@code float}, {@code double}, {@code char}, {@code const} and single pointers. A struct field is a value of those
+ * types, a single pointer, or a struct defined above it (by value or pointer); a parameter or return value may point
+ * to a defined or opaque struct but never be one by value. Anything else in the header (arrays, bit fields, unions,
+ * typedefs, callbacks) fails loudly, so the drift test cannot pass by silently skipping a declaration it does not
+ * understand.
  */
-record HeaderPrototypes(Map<String, Long> constants, Map<String, Struct> structs, Set<String> opaqueStructs,
-        Map<String, Function> functions) {
+record HeaderPrototypes(Map<String, Long> constants, Map<String, Function> functions, Map<String, Struct> structs,
+        Set<String> opaqueStructs) {
 
     static final Set<String> BASE_TYPES = Set.of("void", "int32_t", "int64_t", "float", "double", "char");
 
@@ -49,18 +50,8 @@ record HeaderPrototypes(Map<String, Long> constants, Map<String, Struct> structs
     record Function(String name, CType returnType, List<Param> params) {
     }
 
-    record Field(CType type, String name) {
-    }
-
-    record Struct(String name, List<Field> fields) {
-    }
-
-    /** A field's place in its struct's C layout. */
-    record FieldLayout(Field field, long offset, long size) {
-    }
-
-    /** A struct's C layout: fields with their offsets and sizes, then the struct's size and alignment. */
-    record StructLayout(List<FieldLayout> fields, long size, long alignment) {
+    /** A struct definition: its fields in declaration order. */
+    record Struct(String name, List<Param> fields) {
     }
 
     private static final String TYPE = "(const\\s+)?(struct\\s+\\w+|\\w+)\\s*(\\*)?\\s*";
@@ -164,11 +155,11 @@ record HeaderPrototypes(Map<String, Long> constants, Map<String, Struct> structs
                 throw new IllegalArgumentException("vim4j.h: " + m.group(4) + " declared twice");
             }
         }
-        return new HeaderPrototypes(constants, structs, opaque, functions);
+        return new HeaderPrototypes(constants, functions, structs, opaque);
     }
 
-    private static List<Field> fields(String struct, String body, Map<String, Struct> defined) {
-        List<Field> fields = new ArrayList<>();
+    private static List<Param> fields(String struct, String body, Map<String, Struct> defined) {
+        List<Param> fields = new ArrayList<>();
         Set<String> names = new LinkedHashSet<>();
         for (String decl : body.split(";")) {
             String d = decl.strip().replaceAll("\\s+", " ");
@@ -191,7 +182,7 @@ record HeaderPrototypes(Map<String, Long> constants, Map<String, Struct> structs
             if (!names.add(fm.group(4))) {
                 throw new IllegalArgumentException("vim4j.h: field " + fm.group(4) + " twice in struct " + struct);
             }
-            fields.add(new Field(t, fm.group(4)));
+            fields.add(new Param(t, fm.group(4)));
         }
         if (fields.isEmpty()) {
             throw new IllegalArgumentException("vim4j.h: struct " + struct + " has no fields");
@@ -215,40 +206,5 @@ record HeaderPrototypes(Map<String, Long> constants, Map<String, Struct> structs
             throw new IllegalArgumentException("vim4j.h: type '" + b + "' is outside the bindings' grammar in " + where);
         }
         return new CType(b, pointer);
-    }
-
-    /** The C layout of struct {@code name} on LP64 (natural alignment, no packing pragmas: the grammar has none). */
-    StructLayout layout(String name) {
-        Struct s = structs.get(name);
-        if (s == null) {
-            throw new IllegalArgumentException("no struct " + name);
-        }
-        List<FieldLayout> fields = new ArrayList<>();
-        long offset = 0, alignment = 1;
-        for (Field f : s.fields()) {
-            long size, align;
-            if (f.type().pointer()) {
-                size = 8;
-                align = 8;
-            } else if (f.type().struct() != null) {
-                StructLayout inner = layout(f.type().struct());
-                size = inner.size();
-                align = inner.alignment();
-            } else {
-                size = switch (f.type().base()) {
-                    case "int32_t", "float" -> 4;
-                    case "int64_t", "double" -> 8;
-                    case "char" -> 1;
-                    default -> throw new IllegalArgumentException("no size for " + f.type());
-                };
-                align = size;
-            }
-            offset = (offset + align - 1) / align * align;
-            fields.add(new FieldLayout(f, offset, size));
-            offset += size;
-            alignment = Math.max(alignment, align);
-        }
-        long size = (offset + alignment - 1) / alignment * alignment;
-        return new StructLayout(List.copyOf(fields), size, alignment);
     }
 }

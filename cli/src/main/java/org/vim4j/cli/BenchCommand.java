@@ -50,10 +50,23 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    /** The timings are kept (8 bytes each): a bound far beyond any useful run. */
+    static final int MAX_ITERATIONS = 10_000_000;
+    static final double MAX_WARMUP_SECONDS = 86_400;
+
     @Override
     public Integer call() {
-        if (iterations < 1 || batch < 1 || warmupSeconds < 0) {
-            throw new org.vim4j.VimException("--iterations and --batch must be >= 1 and --warmup >= 0");
+        if (iterations < 1 || iterations > MAX_ITERATIONS) {
+            throw new org.vim4j.VimException("--iterations " + iterations + ": must be between 1 and " + MAX_ITERATIONS);
+        }
+        if (batch < 1) {
+            throw new org.vim4j.VimException("--batch " + batch + ": must be at least 1");
+        }
+        if (resolution < 1) {
+            throw new org.vim4j.VimException("--resolution " + resolution + ": must be at least 1");
+        }
+        if (!(warmupSeconds >= 0 && warmupSeconds <= MAX_WARMUP_SECONDS)) { // also NaN
+            throw new org.vim4j.VimException("--warmup " + warmupSeconds + ": must be between 0 and " + MAX_WARMUP_SECONDS + " seconds");
         }
         try (VimModel model = weights != null ? modelOptions.load(weights)
                 : VimModel.random(VimConfig.preset(preset), 42, modelOptions.toOptions());

@@ -1,5 +1,6 @@
 package org.vim4j.cli;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import org.vim4j.VimException;
 import org.vim4j.VimModel;
 import org.vim4j.VimSession;
 import org.vim4j.image.ImageInput;
@@ -24,8 +26,8 @@ final class ClassifyCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
     List<Path> images;
 
-    @Option(names = "--top", defaultValue = "5", description = "How many labels to show. Default: ${DEFAULT-VALUE}.")
-    int top;
+    @Option(names = "--top", description = "How many labels to show, 1 to the model's classes. Default: 5 (all, if fewer).")
+    Integer top;
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
@@ -36,46 +38,60 @@ final class ClassifyCommand implements Callable<Integer> {
     record Guess(int index, String label, double probability) {
     }
 
+    /**
+     * Classifies the images one at a time and prints each result as it comes (the JSON object too is written
+     * as it grows), so memory does not grow with the number of images.
+     */
     @Override
     public Integer call() {
+        if (top != null && top < 1) {
+            throw new VimException("--top " + top + ": must be at least 1 (and at most the model's classes)");
+        }
         try (VimModel model = weights.load()) {
             Preprocessing pre = model.preprocessing();
             int size = pre.outputSize();
             List<String> labels = model.labels();
-            StringBuilder out = new StringBuilder();
-            List<String> jsonResults = new ArrayList<>();
+            int k = top == null ? Math.min(5, labels.size()) : top;
+            if (k > labels.size()) {
+                throw new VimException("--top " + top + ": must be between 1 and the model's " + labels.size() + " classes");
+            }
+            PrintStream out = System.out;
             try (VimSession session = model.newSession(1, size, size)) {
-                if (!json) {
-                    out.append(String.format(Locale.ROOT, "model %s (%s, %d classes), backend %s, %d threads%n",
-                            weights.describe(), describeConfig(model), labels.size(), model.backend().id(), model.threads()));
+                if (json) {
+                    out.printf(Locale.ROOT, "{\"model\":%s,\"backend\":\"%s\",\"results\":[", Json.quote(weights.describe()),
+                            model.backend().id());
+                } else {
+                    out.printf(Locale.ROOT, "model %s (%s, %d classes), backend %s, %d threads%n", weights.describe(),
+                            describeConfig(model), labels.size(), model.backend().id(), model.threads());
                 }
+                String sep = "";
                 for (Path image : images) {
                     float[] x = ImageInput.fromFile(image, pre);
                     long t0 = System.nanoTime();
                     float[] logits = session.logits(x, 1, size, size);
                     double ms = (System.nanoTime() - t0) / 1e6;
-                    List<Guess> best = topK(logits, labels, Math.min(top, logits.length));
+                    List<Guess> best = topK(logits, labels, k);
                     if (json) {
                         List<String> g = best.stream().map(b -> String.format(Locale.ROOT,
                                 "{\"index\":%d,\"label\":%s,\"probability\":%.6f}", b.index(), Json.quote(b.label()),
                                 b.probability())).toList();
-                        jsonResults.add(String.format(Locale.ROOT, "{\"image\":%s,\"latency_ms\":%.3f,\"top\":[%s]}",
-                                Json.quote(image.toString()), ms, String.join(",", g)));
+                        out.printf(Locale.ROOT, "%s{\"image\":%s,\"latency_ms\":%.3f,\"top\":[%s]}", sep,
+                                Json.quote(image.toString()), ms, String.join(",", g));
+                        sep = ",";
                     } else {
-                        out.append(String.format(Locale.ROOT, "%s  (%.1f ms)%n", image, ms));
+                        out.printf(Locale.ROOT, "%s  (%.1f ms)%n", image, ms);
                         for (int i = 0; i < best.size(); i++) {
                             Guess b = best.get(i);
-                            out.append(String.format(Locale.ROOT, "  %d. %-28s %6.2f%%%n", i + 1, b.label(), 100 * b.probability()));
+                            out.printf(Locale.ROOT, "  %d. %-28s %6.2f%%%n", i + 1, b.label(), 100 * b.probability());
                         }
                     }
+                    out.flush();
                 }
             }
             if (json) {
-                System.out.printf(Locale.ROOT, "{\"model\":%s,\"backend\":\"%s\",\"results\":[%s]}%n",
-                        Json.quote(weights.describe()), model.backend().id(), String.join(",", jsonResults));
+                out.println("]}");
             } else {
-                System.out.print(out);
-                System.out.println("(the first image's latency includes JIT warm-up; see `vim4j bench` for steady state)");
+                out.println("(the first image's latency includes JIT warm-up; see `vim4j bench` for steady state)");
             }
         }
         return 0;

@@ -50,6 +50,12 @@ final class InferCommand implements Callable<Integer> {
                 throw new VimException(input + ": expected shape (batch, channels, height, width), got "
                         + java.util.Arrays.toString(x.shape()));
             }
+            for (int i = 0; i < 4; i++) {
+                if (x.dim(i) < 1 || x.dim(i) > Integer.MAX_VALUE) {
+                    throw new VimException(input + ": shape " + java.util.Arrays.toString(x.shape()) + " has an empty or "
+                            + "oversized dimension (each must be 1 to " + Integer.MAX_VALUE + ")");
+                }
+            }
             int batch = (int) x.dim(0), h = (int) x.dim(2), w = (int) x.dim(3);
             try (VimModel model = modelOptions.load(weights)) {
                 if (x.dim(1) != model.config().channels()) {

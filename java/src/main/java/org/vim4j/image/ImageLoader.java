@@ -34,6 +34,8 @@ import org.vim4j.VimException;
 public final class ImageLoader {
     public static final long DEFAULT_MAX_PIXELS = 89_478_485L;
     public static final int DEFAULT_MAX_ASPECT = 100;
+    /** Files up to this size are read into memory in one go before decoding; larger ones are streamed. */
+    static final long SMALL_FILE = 1 << 20;
 
     private ImageLoader() {
     }
@@ -110,8 +112,12 @@ public final class ImageLoader {
             throw new VimException("image not found: " + file);
         }
         try {
-            if (Files.size(file) == 0) {
+            long size = Files.size(file);
+            if (size == 0) {
                 throw new VimException(file + ": empty file (0 bytes), not an image");
+            }
+            if (size <= SMALL_FILE) { // ImageIO's file stream is unbuffered: a system call per chunk and row
+                return new ByteArrayImageInputStream(Files.readAllBytes(file));
             }
             ImageInputStream in = ImageIO.createImageInputStream(file.toFile());
             if (in == null) {

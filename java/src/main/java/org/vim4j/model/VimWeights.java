@@ -89,8 +89,11 @@ public final class VimWeights {
             }
         }
         if (!problems.isEmpty()) {
+            // Bounded: a hostile file may have thousands of problems, and names of any length.
+            List<String> shown = problems.stream().limit(8).toList();
             throw new VimException(sd.source() + " does not match a Vim model " + describe(c) + ": "
-                    + String.join("; ", problems));
+                    + String.join("; ", shown) + (problems.size() > shown.size() ? "; and " + (problems.size() - shown.size())
+                            + " more problem(s)" : ""));
         }
     }
 
@@ -100,7 +103,7 @@ public final class VimWeights {
     }
 
     private static String summarize(TreeSet<String> names) {
-        List<String> first = names.stream().limit(8).toList();
+        List<String> first = names.stream().limit(8).map(n -> n.length() <= 60 ? n : n.substring(0, 57) + "...").toList();
         return String.join(", ", first) + (names.size() > first.size() ? ", ..." : "");
     }
 

@@ -13,7 +13,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * Error. Seeds: small PNG/JPEG/GIF/BMP files of every colour model ({@code ImageFuzzerInputs/image/}).
  */
 class ImageFuzzer {
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = "4s")
     void image(byte[] data) {
         FuzzFiles.parse(data, "fuzz.img", p -> {
             BufferedImage img = ImageLoader.read(p);

@@ -61,7 +61,7 @@ public record IdxDataset(int count, int rows, int cols, byte[] pixels, byte[] la
         return read(find(dir, prefix + "-images-idx3-ubyte"), find(dir, prefix + "-labels-idx1-ubyte"));
     }
 
-    private static Path find(Path dir, String stem) {
+    static Path find(Path dir, String stem) {
         for (String suffix : new String[] {".gz", ""}) {
             Path p = dir.resolve(stem + suffix);
             if (Files.isRegularFile(p)) {
@@ -80,7 +80,7 @@ public record IdxDataset(int count, int rows, int cols, byte[] pixels, byte[] la
         return pixels[(i * rows + r) * cols + c] & 0xff;
     }
 
-    private static DataInputStream open(Path p) throws IOException {
+    static DataInputStream open(Path p) throws IOException {
         if (!Files.isRegularFile(p)) {
             throw new VimException("IDX file not found: " + p);
         }

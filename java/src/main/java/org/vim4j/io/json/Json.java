@@ -18,21 +18,31 @@ import org.vim4j.VimException;
  * {@code true/false} → {@link Boolean}, {@code null} → Java {@code null}.
  *
  * <p>Input is untrusted: nesting depth and number length are bounded so that a hostile header
- * cannot exhaust the stack or spend quadratic time in {@link BigInteger} parsing.
+ * cannot exhaust the stack or spend quadratic time in {@link BigInteger} parsing, and the values built are
+ * charged against a memory budget ({@link #BASE_MEMORY} plus {@link #MEMORY_PER_CHAR} per character of text), so
+ * text that is cheap to write but dear to hold ({@code {"a":{},"b":{},...}}: 20 bytes of objects per byte) is
+ * refused instead of filling the heap. A safetensors header of a real checkpoint needs about 9 bytes per byte.
  */
 public final class Json {
     /** Deeper nesting than any real header or test file needs; bounds the recursion. */
     static final int MAX_DEPTH = 128;
     /** Longest number literal accepted (digits and sign), to keep number parsing linear. */
     static final int MAX_NUMBER_CHARS = 400;
+    /** Bytes of values any text may build. */
+    public static final long BASE_MEMORY = 64L << 20;
+    /** Bytes of values per character of text. */
+    public static final long MEMORY_PER_CHAR = 16;
 
     private final String text;
     private final String source;
+    private final long maxMemory;
+    private long memory;
     private int pos;
 
-    private Json(String text, String source) {
+    private Json(String text, String source, long maxMemory) {
         this.text = text;
         this.source = source;
+        this.maxMemory = maxMemory;
     }
 
     /**
@@ -42,7 +52,12 @@ public final class Json {
      * @throws VimException on any syntax error, duplicate object member, or limit exceeded
      */
     public static Object parse(String text, String source) {
-        Json p = new Json(text, source);
+        return parse(text, source, BASE_MEMORY + MEMORY_PER_CHAR * text.length());
+    }
+
+    /** As {@link #parse(String, String)}, with the values built limited to about {@code maxMemory} bytes. */
+    public static Object parse(String text, String source, long maxMemory) {
+        Json p = new Json(text, source, maxMemory);
         p.skipWhitespace();
         Object v = p.value(0);
         p.skipWhitespace();
@@ -101,8 +116,18 @@ public final class Json {
         };
     }
 
+    /** Charges {@code bytes} of values built (estimated object sizes) to the budget. */
+    private void charge(long bytes) {
+        memory += bytes;
+        if (memory > maxMemory) {
+            throw error(String.format(java.util.Locale.ROOT, "the values would take more than %,d bytes to hold (the "
+                    + "budget for %,d characters of JSON)", maxMemory, text.length()));
+        }
+    }
+
     private Map<String, Object> object(int depth) {
         pos++; // '{'
+        charge(64);
         Map<String, Object> map = new LinkedHashMap<>();
         skipWhitespace();
         if (peek() == '}') {
@@ -122,8 +147,9 @@ public final class Json {
             Object v = value(depth + 1);
             if (map.containsKey(key)) {
                 pos = at;
-                throw error("duplicate member name " + quote(key));
+                throw error("duplicate member name " + quote(key.length() <= 60 ? key : key.substring(0, 57) + "..."));
             }
+            charge(48);
             map.put(key, v);
             skipWhitespace();
             char c = next();
@@ -139,6 +165,7 @@ public final class Json {
 
     private List<Object> array(int depth) {
         pos++; // '['
+        charge(40);
         List<Object> list = new ArrayList<>();
         skipWhitespace();
         if (peek() == ']') {
@@ -147,6 +174,7 @@ public final class Json {
         }
         while (true) {
             skipWhitespace();
+            charge(8);
             list.add(value(depth + 1));
             skipWhitespace();
             char c = next();
@@ -169,6 +197,7 @@ public final class Json {
             }
             char c = text.charAt(pos++);
             if (c == '"') {
+                charge(40 + 2L * b.length());
                 return b.toString();
             }
             if (c < 0x20) {
@@ -257,6 +286,7 @@ public final class Json {
             throw error("number longer than " + MAX_NUMBER_CHARS + " characters");
         }
         String literal = text.substring(start, pos);
+        charge(16 + literal.length() / 2);
         if (!integral) {
             return Double.parseDouble(literal);
         }

@@ -176,6 +176,56 @@ public final class Npy {
         });
     }
 
+    /** Receives float32 values in C order, as many at a time as the producer has. */
+    public interface Sink {
+        void write(float[] values, int offset, int count) throws IOException;
+    }
+
+    /** Produces an array's values into a {@link Sink}, a part at a time. */
+    @FunctionalInterface
+    public interface Producer {
+        void produce(Sink sink) throws IOException;
+    }
+
+    /**
+     * Writes a float32 .npy of {@code shape} whose values {@code producer} streams in C order, so an array of any
+     * size is written holding only what the producer holds (e.g. one image's features). The values must fill the
+     * shape exactly; otherwise nothing is left under {@code path}.
+     */
+    public static void write(Path path, long[] shape, Producer producer) {
+        long n = Tensor.numel(shape);
+        byte[] header = header(shape);
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new VimException(path + ": writing .npy needs a little-endian CPU");
+        }
+        AtomicFiles.write(path, ch -> {
+            AtomicFiles.writeFully(ch, ByteBuffer.wrap(header));
+            ByteBuffer staging = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            long[] written = {0};
+            producer.produce((values, offset, count) -> {
+                java.util.Objects.checkFromIndexSize(offset, count, values.length);
+                if (count > n - written[0]) {
+                    throw new VimException(path + ": more than the " + n + " values of shape " + Arrays.toString(shape));
+                }
+                for (int i = 0; i < count; ) {
+                    int k = Math.min(count - i, staging.remaining() / 4);
+                    staging.asFloatBuffer().put(values, offset + i, k);
+                    staging.position(staging.position() + 4 * k);
+                    i += k;
+                    if (!staging.hasRemaining()) {
+                        AtomicFiles.writeFully(ch, staging.flip());
+                        staging.clear();
+                    }
+                }
+                written[0] += count;
+            });
+            AtomicFiles.writeFully(ch, staging.flip());
+            if (written[0] != n) {
+                throw new VimException(path + ": " + written[0] + " values do not fill shape " + Arrays.toString(shape));
+            }
+        });
+    }
+
     /** Magic, version, header length and the dict, padded with spaces and a newline to a multiple of 64 bytes. */
     static byte[] header(long[] shape) {
         StringBuilder dims = new StringBuilder("(");

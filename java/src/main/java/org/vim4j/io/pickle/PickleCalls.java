@@ -2,22 +2,77 @@ package org.vim4j.io.pickle;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.vim4j.VimException;
 import org.vim4j.io.Shapes;
 
 /**
  * What calling, instantiating or BUILDing an allow-listed global means, as fixed Java code: build a
  * tensor description, an ordered dict, a set, bytes, or an inert {@link PickleObject}. Nothing
  * is looked up reflectively and nothing outside this switch can be reached from a pickle.
+ *
+ * <p>It also makes every container the VM builds, so that each one is charged to the {@link PickleBudget}: a call
+ * that copies a memoised value ({@code set(list)}, {@code bytearray(bytes)}, {@code _codecs.encode(str)},
+ * {@code OrderedDict(pairs)}, a BUILD's attributes) costs its full size every time, however few bytes of pickle
+ * repeat it.
  */
 final class PickleCalls {
-    private final PickleInput in;
+    /** Bytes charged for an empty list, set or dict, and per list or set slot. */
+    static final long CONTAINER_BYTES = 64;
+    static final long SLOT_BYTES = 8;
 
-    PickleCalls(PickleInput in) {
+    private final PickleInput in;
+    private final PickleBudget budget;
+    private final PickleKeys keys;
+
+    PickleCalls(PickleInput in, PickleBudget budget, PickleKeys keys) {
         this.in = in;
+        this.budget = budget;
+        this.keys = keys;
+    }
+
+    /** A tuple of {@code items} (interned when hashable). */
+    PickleTuple tuple(List<Object> items) {
+        budget.items(items.size(), "a tuple");
+        try {
+            return keys.tuple(items);
+        } catch (VimException e) {
+            if (e.getMessage().startsWith("tuples nested deeper")) {
+                throw in.refuse("exceeds its depth budget: " + e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    /** A new list holding {@code items}. */
+    ArrayList<Object> list(List<Object> items) {
+        budget.memory(CONTAINER_BYTES, "a list");
+        ArrayList<Object> l = new ArrayList<>();
+        extend(l, items);
+        return l;
+    }
+
+    /** APPEND(S), ADDITEMS and the copies made by set(...): {@code items.size()} more slots. */
+    void extend(List<Object> target, List<?> items) {
+        budget.work(items.size());
+        budget.items((long) target.size() + items.size(), "a list or set");
+        budget.memory(SLOT_BYTES * items.size(), items.size() == 1 ? "a list or set item"
+                : "adding " + items.size() + " items to a list or set");
+        target.addAll(items);
+    }
+
+    PickleDict dict() {
+        budget.memory(CONTAINER_BYTES, "a dict");
+        return new PickleDict(keys);
+    }
+
+    PickleSet set(boolean frozen, List<?> items) {
+        budget.memory(CONTAINER_BYTES, "a set");
+        PickleSet s = new PickleSet(frozen);
+        extend(s.items(), items);
+        return s;
     }
 
     /** REDUCE, INST and OBJ: {@code callable(*args)}. */
@@ -47,9 +102,11 @@ final class PickleCalls {
                 yield call(f, tupleArg(args.get(2), g.toString()));
             }
             case ORDERED_DICT -> {
-                Map<Object, Object> d = new LinkedHashMap<>();
+                PickleDict d = dict();
                 if (args.size() == 1 && args.get(0) instanceof List<?> pairs) {
                     // Protocols 0-1: OrderedDict([[k, v], ...])
+                    budget.work(pairs.size());
+                    budget.items(pairs.size(), "an OrderedDict");
                     List<Object> kv = new ArrayList<>();
                     for (Object p : pairs) {
                         List<?> pair = p instanceof PickleTuple t && t.size() == 2 ? Arrays.asList(t.get(0), t.get(1))
@@ -60,23 +117,23 @@ final class PickleCalls {
                         kv.add(pair.get(0));
                         kv.add(pair.get(1));
                     }
-                    PickleValues.setItems(d, kv, in);
+                    PickleValues.setItems(d, kv, in, budget);
                 } else {
                     arity(g, args, 0, 0);
                 }
                 yield d;
             }
-            case INERT_CLASS -> new PickleObject(g.qualifiedName(), args);
+            case INERT_CLASS -> object(g.qualifiedName(), args);
             case SET, FROZENSET -> {
                 arity(g, args, 0, 1);
-                PickleSet s = new PickleSet(g.kind() == PickleGlobal.Kind.FROZENSET);
+                List<?> items = List.of();
                 if (args.size() == 1) {
-                    if (!(args.get(0) instanceof List<?> items)) {
+                    if (!(args.get(0) instanceof List<?> l)) {
                         throw in.corrupt(g + " expects a list, got " + PickleValues.describe(args.get(0)));
                     }
-                    s.items().addAll(items);
+                    items = l;
                 }
-                yield s;
+                yield set(g.kind() == PickleGlobal.Kind.FROZENSET, items);
             }
             case BYTES -> {
                 arity(g, args, 0, 0);
@@ -88,6 +145,7 @@ final class PickleCalls {
                     yield new byte[0];
                 }
                 if (args.size() == 1 && args.get(0) instanceof byte[] b) {
+                    budget.memory(16 + (long) b.length, "a " + b.length + "-byte bytearray copy");
                     yield b.clone();
                 }
                 yield encodeLatin1(g, args);
@@ -107,7 +165,7 @@ final class PickleCalls {
                         || args.get(2) != null) {
                     throw in.corrupt(g + " is only supported as _reconstructor(<allowed class>, object, None)");
                 }
-                yield new PickleObject(cls.qualifiedName(), PickleTuple.of());
+                yield object(cls.qualifiedName(), tuple(List.of()));
             }
             case STORAGE, TENSOR_CLASS, INERT_VALUE, OBJECT ->
                     throw in.corrupt("'" + g + "' may not be called here");
@@ -119,11 +177,11 @@ final class PickleCalls {
         if (cls instanceof PickleGlobal g) {
             switch (g.kind()) {
                 case INERT_CLASS:
-                    return new PickleObject(g.qualifiedName(), args);
+                    return object(g.qualifiedName(), args);
                 case ORDERED_DICT:
-                    return new LinkedHashMap<>();
+                    return dict();
                 case SET, FROZENSET:
-                    return new PickleSet(g.kind() == PickleGlobal.Kind.FROZENSET);
+                    return set(g.kind() == PickleGlobal.Kind.FROZENSET, List.of());
                 default:
                     break;
             }
@@ -131,9 +189,14 @@ final class PickleCalls {
         throw in.corrupt("cannot instantiate " + PickleValues.describe(cls) + " with NEWOBJ");
     }
 
+    private PickleObject object(String className, PickleTuple args) {
+        budget.memory(CONTAINER_BYTES, "an object");
+        return new PickleObject(className, args);
+    }
+
     void build(Object target, Object state) {
         if (target instanceof PickleObject o) {
-            o.build(state);
+            o.build(state, budget);
         } else if (!(target instanceof Map<?, ?>)) {
             // A dict's BUILD state is instance attributes (OrderedDict's _metadata), not items: dropped.
             throw in.corrupt("BUILD on " + PickleValues.describe(target));
@@ -146,15 +209,23 @@ final class PickleCalls {
             throw in.corrupt(g + ": argument 0 must be a storage (persistent id), got " + PickleValues.describe(args.get(0)));
         }
         long offset = asLong(args.get(1), g + " storage_offset");
+        for (int i = 2; i <= 3; i++) {
+            // Before converting: a memoised million-item tuple must not become a long[] on every call.
+            if (args.get(i) instanceof PickleTuple t && t.size() > Shapes.MAX_RANK) {
+                throw in.corrupt(g + ": " + (i == 2 ? "size" : "stride") + " has " + t.size() + " dimensions, more than "
+                        + Shapes.MAX_RANK);
+            }
+        }
         long[] size = longs(args.get(2), g + " size");
         long[] stride = longs(args.get(3), g + " stride");
-        if (size.length != stride.length || size.length > Shapes.MAX_RANK) {
+        if (size.length != stride.length) {
             throw in.corrupt(g + ": size " + Arrays.toString(size) + " and stride " + Arrays.toString(stride)
                     + " must have the same rank, at most " + Shapes.MAX_RANK);
         }
         if (maxArgs > 4 && args.get(5) instanceof Map<?, ?> hooks && !hooks.isEmpty()) {
             throw in.corrupt(g + ": tensors with backward hooks are not supported");
         }
+        budget.memory(CONTAINER_BYTES + 16L * size.length, "a tensor description");
         return new PickleTensor(storage, offset, size, stride);
     }
 
@@ -165,6 +236,8 @@ final class PickleCalls {
             throw in.corrupt(g + " is only supported as (str, 'latin1'), got (" + PickleValues.describe(args.get(0)) + ", "
                     + PickleValues.describe(args.get(1)) + ")");
         }
+        budget.memory(16 + (long) s.length(), "a " + s.length() + "-byte encoded copy");
+        budget.work(s.length() / 64);
         byte[] b = new byte[s.length()];
         for (int i = 0; i < b.length; i++) {
             char c = s.charAt(i);

@@ -278,6 +278,11 @@ final class PickleInput {
         return b.toString();
     }
 
+    /** A budget refusal at the current opcode: "file: entry: refusing the pickle at byte N: it what". */
+    VimException refuse(String what) {
+        return new VimException(file + ": " + entry + ": refusing the pickle at byte " + opStart + ": it " + what);
+    }
+
     /** An error at the current opcode: "file: entry: corrupt or unsupported pickle at byte N: what". */
     VimException corrupt(String what) {
         return new VimException(file + ": " + entry + ": corrupt or unsupported pickle at byte " + opStart + ": " + what);

@@ -39,24 +39,35 @@ public final class PickleObject {
         return Collections.unmodifiableMap(attributes);
     }
 
-    /** BUILD: a dict updates the attributes; a (dict, slots) pair updates both; anything else is kept as-is. */
-    void build(Object newState) {
+    /**
+     * BUILD: a dict updates the attributes; a (dict, slots) pair updates both; anything else is kept as-is. Every
+     * entry copied is charged to {@code budget} (a memoised dict BUILT into objects again and again costs its
+     * size each time).
+     */
+    void build(Object newState, PickleBudget budget) {
         state = newState;
         if (newState instanceof Map<?, ?> m) {
-            addAttributes(m);
+            addAttributes(m, budget);
         } else if (newState instanceof PickleTuple t && t.size() == 2) {
             if (t.get(0) instanceof Map<?, ?> m) {
-                addAttributes(m);
+                addAttributes(m, budget);
             }
             if (t.get(1) instanceof Map<?, ?> m) {
-                addAttributes(m);
+                addAttributes(m, budget);
             }
         }
     }
 
-    private void addAttributes(Map<?, ?> m) {
+    private void addAttributes(Map<?, ?> m, PickleBudget budget) {
+        budget.work(m.size());
+        budget.items((long) attributes.size() + m.size(), "an object's attributes");
         for (Map.Entry<?, ?> e : m.entrySet()) {
             if (e.getKey() instanceof String k) {
+                // A hash lookup that may meet colliding strings: a tree bin's comparisons, each over the key.
+                budget.work((1 + k.length() / 32L) * (1 + 64 - Long.numberOfLeadingZeros(attributes.size())));
+                if (!attributes.containsKey(k)) {
+                    budget.memory(PickleValues.DICT_ENTRY_BYTES, "an attribute");
+                }
                 attributes.put(k, e.getValue());
             }
         }

@@ -10,7 +10,7 @@ import java.util.Map;
  * <p>Python values map to: None → {@code null}; bool → {@link Boolean}; int → {@link Long} (or
  * {@link BigInteger} beyond 64 bits); float → {@link Double}; str → {@link String}; bytes and
  * bytearray → {@code byte[]}; tuple → {@link PickleTuple}; list → {@code ArrayList}; dict and
- * OrderedDict → {@code LinkedHashMap} (insertion order kept); set/frozenset → {@link PickleSet};
+ * OrderedDict → a read-only {@code Map} (insertion order kept; lookups in an ordered tree); set/frozenset → {@link PickleSet};
  * allow-listed globals → {@link PickleGlobal}; instances of inert classes → {@link PickleObject};
  * tensors → {@link PickleTensor}; storages → whatever the persistent loader returns ({@link PickleStorage} for
  * tensor storages).
@@ -20,29 +20,34 @@ public final class PickleValues {
     }
 
     /**
-     * Python's rule that dict keys be hashable, restricted to immutable values whose Java
-     * equals/hashCode are cheap and non-recursive (so a hostile key cannot cost unbounded time).
+     * Python's rule that dict keys be hashable, restricted to immutable values that {@link PickleKeys} orders
+     * cheaply (a tuple's hashability is cached when it is built, so this never walks a structure).
      */
     static boolean isHashable(Object k) {
         return k == null || k instanceof String || k instanceof Long || k instanceof BigInteger || k instanceof Double
                 || k instanceof Boolean || k instanceof PickleGlobal || (k instanceof PickleTuple t && t.hashable());
     }
 
-    static void setItems(Map<Object, Object> d, List<Object> kv, PickleInput in) {
+    /** SETITEM(S)/DICT: adds key/value pairs that must be new keys, charging each entry to the budget. */
+    static void setItems(PickleDict d, List<Object> kv, PickleInput in, PickleBudget budget) {
         if (kv.size() % 2 != 0) {
             throw in.corrupt("odd number of items (" + kv.size() + ") for a dict");
         }
+        budget.items(d.size() + kv.size() / 2L, "a dict");
         for (int i = 0; i < kv.size(); i += 2) {
             Object k = kv.get(i);
-            if (!isHashable(k)) {
+            if (!d.acceptsKey(k)) {
                 throw in.corrupt("unhashable dict key " + describe(k));
             }
-            if (d.containsKey(k)) {
+            budget.memory(DICT_ENTRY_BYTES, "a dict entry");
+            if (!d.putNew(k, kv.get(i + 1))) {
                 throw in.corrupt("duplicate key " + describe(k) + " in a dict");
             }
-            d.put(k, kv.get(i + 1));
         }
     }
+
+    /** What one dict entry is charged: an entry, a tree node and an ordering slot. */
+    static final long DICT_ENTRY_BYTES = 128;
 
     /** A short, bounded description of a value for error messages (never recurses into containers). */
     public static String describe(Object o) {
@@ -64,7 +69,8 @@ public final class PickleValues {
         };
     }
 
-    static String abbreviate(String s) {
+    /** {@code s} cut to 60 characters, for messages that echo names read from a file. */
+    public static String abbreviate(String s) {
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 

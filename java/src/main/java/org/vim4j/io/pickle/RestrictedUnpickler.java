@@ -3,10 +3,11 @@ package org.vim4j.io.pickle;
 import static org.vim4j.io.pickle.PickleOpcodes.*;
 
 import java.lang.foreign.MemorySegment;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,9 +23,12 @@ import org.vim4j.VimException;
  * What the values it returns are: {@link PickleValues}.
  *
  * <p>The input is untrusted, so every length is checked against the bytes that remain before
- * anything is allocated, and the stack, the mark stack, the memo and the number of values created
- * are bounded. Violations raise {@link VimException} naming the file, the pickle and the byte
- * offset; the VM does not recurse, so hostile nesting cannot overflow the Java stack.
+ * anything is allocated, and every parse runs under a {@link PickleBudget} decided from the pickle's size:
+ * work, memory (bytes materialised, counted across copies), depth and container sizes. Dicts are ordered
+ * trees over a total order of keys and hashable tuples are interned ({@link PickleKeys}), so no choice of keys
+ * makes a lookup or a key check cost more than O(log n) shallow comparisons. Violations raise
+ * {@link VimException} naming the file, the pickle, the byte offset and, for a budget, which one; the VM does
+ * not recurse, so hostile nesting cannot overflow the Java stack.
  */
 public final class RestrictedUnpickler {
     /**
@@ -39,18 +43,19 @@ public final class RestrictedUnpickler {
     /** Stack depth bound: real pickles batch items by 1000, so their stacks stay shallow. */
     static final int MAX_STACK = 1 << 20;
     /** Open MARKs bound, i.e. how deeply MARK-delimited containers may nest while being built. */
-    static final int MAX_MARKS = 10_000;
-    /** Bound on values created plus memo writes: caps heap use whatever the pickle's length. */
-    static final long MAX_VALUES = 8_000_000;
+    static final int MAX_MARKS = PickleBudget.MAX_MARK_DEPTH;
+    /** Bytes charged per memo entry (node, boxed index, table slot). */
+    static final long MEMO_ENTRY_BYTES = 64;
 
     private final PickleInput in;
+    private final PickleBudget budget;
+    private final PickleKeys keys;
     private final PickleCalls calls;
     private final PersistentLoader loader;
     private final ArrayList<Object> stack = new ArrayList<>();
     private int[] marks = new int[16];
     private int markCount;
     private final Map<Long, Object> memo = new HashMap<>();
-    private long values;
 
     /**
      * @param file the checkpoint path, for messages
@@ -59,16 +64,41 @@ public final class RestrictedUnpickler {
      * @param loader resolves persistent ids; null if the pickle may not contain any
      */
     public RestrictedUnpickler(String file, String entry, MemorySegment pickle, PersistentLoader loader) {
+        this(file, entry, pickle, loader, PickleBudget.forInput(pickle.byteSize()));
+    }
+
+    /**
+     * As {@link #RestrictedUnpickler(String, String, MemorySegment, PersistentLoader)}, under {@code budget}
+     * (e.g. one decided from the compressed size of a deflated pickle, already charged for its inflation).
+     */
+    public RestrictedUnpickler(String file, String entry, MemorySegment pickle, PersistentLoader loader, PickleBudget budget) {
         this.in = new PickleInput(file, entry, pickle);
-        this.calls = new PickleCalls(in);
+        this.budget = budget;
+        budget.refuseWith(in::refuse);
+        this.keys = new PickleKeys(budget);
+        this.calls = new PickleCalls(in, budget, keys);
         this.loader = loader;
+    }
+
+    /** The budget this parse runs under, and what it has used. */
+    public PickleBudget budget() {
+        return budget;
     }
 
     /** Runs the pickle to its STOP opcode and returns the object it built (bytes after STOP are ignored, as Python does). */
     public Object load() {
+        try {
+            return run();
+        } finally {
+            budget.close();
+        }
+    }
+
+    private Object run() {
         while (true) {
             in.startOp();
             int op = in.u8();
+            budget.work(1);
             switch (op) {
                 case PROTO -> {
                     int v = in.u8();
@@ -93,28 +123,28 @@ public final class RestrictedUnpickler {
                 case BININT -> push((long) in.i32());
                 case BININT1 -> push((long) in.u8());
                 case BININT2 -> push((long) in.u16());
-                case LONG1 -> push(in.littleEndianInt(in.u8()));
-                case LONG4 -> push(in.littleEndianInt(in.i32()));
-                case BINFLOAT -> push(in.f64be());
-                case INT -> push(in.textInt(in.line(), true));
-                case LONG -> push(in.textInt(in.line(), false));
-                case FLOAT -> push(in.textFloat(in.line()));
+                case LONG1 -> push(number(in.littleEndianInt(in.u8())));
+                case LONG4 -> push(number(in.littleEndianInt(in.i32())));
+                case BINFLOAT -> push(number(in.f64be()));
+                case INT -> push(number(in.textInt(in.line(), true)));
+                case LONG -> push(number(in.textInt(in.line(), false)));
+                case FLOAT -> push(number(in.textFloat(in.line())));
 
                 // Strings and bytes
-                case BINUNICODE -> push(in.utf8(in.u32()));
-                case SHORT_BINUNICODE -> push(in.utf8(in.u8()));
-                case BINUNICODE8 -> push(in.utf8(in.i64()));
-                case UNICODE -> push(in.rawUnicodeEscape(in.line()));
-                case BINSTRING -> push(in.latin1(in.i32()));
-                case SHORT_BINSTRING -> push(in.latin1(in.u8()));
-                case STRING -> push(in.quotedString(in.line()));
-                case BINBYTES -> push(in.bytes(in.u32()));
-                case SHORT_BINBYTES -> push(in.bytes(in.u8()));
-                case BINBYTES8, BYTEARRAY8 -> push(in.bytes(in.i64()));
+                case BINUNICODE -> push(string(in.utf8(in.u32())));
+                case SHORT_BINUNICODE -> push(string(in.utf8(in.u8())));
+                case BINUNICODE8 -> push(string(in.utf8(in.i64())));
+                case UNICODE -> push(string(in.rawUnicodeEscape(in.line())));
+                case BINSTRING -> push(string(in.latin1(in.i32())));
+                case SHORT_BINSTRING -> push(string(in.latin1(in.u8())));
+                case STRING -> push(string(in.quotedString(in.line())));
+                case BINBYTES -> push(bytes(in.bytes(in.u32())));
+                case SHORT_BINBYTES -> push(bytes(in.bytes(in.u8())));
+                case BINBYTES8, BYTEARRAY8 -> push(bytes(in.bytes(in.i64())));
                 case NEXT_BUFFER, READONLY_BUFFER -> throw in.corrupt("out-of-band pickle buffers are not supported");
 
                 // Containers
-                case EMPTY_TUPLE -> push(PickleTuple.of());
+                case EMPTY_TUPLE -> push(tuple(List.of()));
                 case TUPLE1 -> push(tuple(Arrays.asList(pop())));
                 case TUPLE2 -> {
                     Object b = pop();
@@ -128,44 +158,41 @@ public final class RestrictedUnpickler {
                     push(tuple(Arrays.asList(a, b, c)));
                 }
                 case TUPLE -> push(tuple(popMark()));
-                case EMPTY_LIST -> push(new ArrayList<>());
-                case LIST -> push(new ArrayList<>(popMark()));
+                case EMPTY_LIST -> push(calls.list(List.of()));
+                case LIST -> push(calls.list(popMark()));
                 case APPEND -> {
                     Object v = pop();
-                    listAt(top()).add(v);
+                    calls.extend(listAt(top()), Collections.singletonList(v));
                 }
                 case APPENDS -> {
                     List<Object> items = popMark();
-                    listAt(top()).addAll(items);
+                    calls.extend(listAt(top()), items);
                 }
-                case EMPTY_DICT -> push(new LinkedHashMap<>());
+                case EMPTY_DICT -> push(calls.dict());
                 case DICT -> {
-                    Map<Object, Object> d = new LinkedHashMap<>();
-                    PickleValues.setItems(d, popMark(), in);
+                    List<Object> kv = popMark();
+                    PickleDict d = calls.dict();
+                    PickleValues.setItems(d, kv, in, budget);
                     push(d);
                 }
                 case SETITEM -> {
                     Object v = pop();
                     Object k = pop();
-                    PickleValues.setItems(dictAt(top()), Arrays.asList(k, v), in);
+                    PickleValues.setItems(dictAt(top()), Arrays.asList(k, v), in, budget);
                 }
                 case SETITEMS -> {
                     List<Object> kv = popMark();
-                    PickleValues.setItems(dictAt(top()), kv, in);
+                    PickleValues.setItems(dictAt(top()), kv, in, budget);
                 }
-                case EMPTY_SET -> push(new PickleSet(false));
+                case EMPTY_SET -> push(calls.set(false, List.of()));
                 case ADDITEMS -> {
                     List<Object> items = popMark();
                     if (!(top() instanceof PickleSet s) || s.frozen()) {
                         throw in.corrupt("ADDITEMS on " + PickleValues.describe(top()));
                     }
-                    s.items().addAll(items);
+                    calls.extend(s.items(), items);
                 }
-                case FROZENSET -> {
-                    PickleSet s = new PickleSet(true);
-                    s.items().addAll(popMark());
-                    push(s);
-                }
+                case FROZENSET -> push(calls.set(true, popMark()));
 
                 // Stack and memo
                 case MARK -> pushMark();
@@ -254,23 +281,35 @@ public final class RestrictedUnpickler {
     }
 
     private PickleGlobal resolve(String module, String name) {
-        return PickleGlobal.resolve(in.file(), module, name);
+        PickleGlobal g = PickleGlobal.resolve(in.file(), module, name);
+        budget.memory(48, "a global");
+        return g;
+    }
+
+    /** Ints and floats: a boxed value (a big int also its magnitude). */
+    private Object number(Object v) {
+        budget.memory(v instanceof BigInteger b ? 48 + b.bitLength() / 8 : 16, "a number");
+        return v;
+    }
+
+    /** A string, charged as UTF-16 (the most a Java string of it takes). */
+    private String string(String s) {
+        budget.memory(40 + 2L * s.length(), "a " + s.length() + "-character string");
+        return s;
+    }
+
+    private byte[] bytes(byte[] b) {
+        budget.memory(16 + (long) b.length, "a " + b.length + "-byte bytes");
+        return b;
     }
 
     // ---- stack, marks, memo ----
 
     private void push(Object o) {
         if (stack.size() >= MAX_STACK) {
-            throw in.corrupt("stack deeper than " + MAX_STACK);
+            throw in.refuse("exceeds its depth budget: stack deeper than " + MAX_STACK);
         }
-        count();
         stack.add(o);
-    }
-
-    private void count() {
-        if (++values > MAX_VALUES) {
-            throw in.corrupt("more than " + MAX_VALUES + " values; refusing to build more");
-        }
     }
 
     private Object pop() {
@@ -293,7 +332,7 @@ public final class RestrictedUnpickler {
 
     private void pushMark() {
         if (markCount >= MAX_MARKS) {
-            throw in.corrupt("more than " + MAX_MARKS + " nested MARKs");
+            throw in.refuse("exceeds its depth budget: more than " + MAX_MARKS + " nested MARKs");
         }
         if (markCount == marks.length) {
             marks = Arrays.copyOf(marks, marks.length * 2);
@@ -308,6 +347,7 @@ public final class RestrictedUnpickler {
         }
         int m = marks[--markCount];
         List<Object> top = stack.subList(m, stack.size());
+        budget.work(top.size());
         List<Object> items = new ArrayList<>(top);
         top.clear();
         return items;
@@ -317,7 +357,7 @@ public final class RestrictedUnpickler {
         if (index < 0) {
             throw in.corrupt("negative memo index " + index);
         }
-        count();
+        budget.memory(MEMO_ENTRY_BYTES, "a memo entry");
         memo.put(index, top());
     }
 
@@ -330,11 +370,7 @@ public final class RestrictedUnpickler {
     }
 
     private PickleTuple tuple(List<Object> items) {
-        try {
-            return new PickleTuple(items);
-        } catch (VimException e) {
-            throw in.corrupt(e.getMessage());
-        }
+        return calls.tuple(items);
     }
 
     @SuppressWarnings("unchecked")
@@ -345,10 +381,9 @@ public final class RestrictedUnpickler {
         throw in.corrupt("APPEND(S) on " + PickleValues.describe(o));
     }
 
-    @SuppressWarnings("unchecked")
-    private Map<Object, Object> dictAt(Object o) {
-        if (o instanceof Map<?, ?> m) {
-            return (Map<Object, Object>) m;
+    private PickleDict dictAt(Object o) {
+        if (o instanceof PickleDict d) {
+            return d;
         }
         throw in.corrupt("SETITEM(S) on " + PickleValues.describe(o));
     }

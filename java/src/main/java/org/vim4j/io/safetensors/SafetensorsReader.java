@@ -116,7 +116,7 @@ public final class SafetensorsReader {
                 readMetadata(source, e.getValue(), metadata);
                 continue;
             }
-            String what = source + ": tensor '" + name + "'";
+            String what = source + ": tensor '" + abbreviate(name) + "'";
             if (!(e.getValue() instanceof Map<?, ?> info)) {
                 throw new VimException(what + ": expected an object with dtype, shape, data_offsets");
             }
@@ -124,7 +124,7 @@ public final class SafetensorsReader {
             long[] shape = shape(what, info.get("shape"));
             if (!(info.get("data_offsets") instanceof List<?> offs) || offs.size() != 2
                     || !(offs.get(0) instanceof Long begin) || !(offs.get(1) instanceof Long end)) {
-                throw new VimException(what + ": data_offsets must be [begin, end] integers, got " + info.get("data_offsets"));
+                throw new VimException(what + ": data_offsets must be [begin, end] integers, got " + brief(info.get("data_offsets")));
             }
             if (begin < 0 || begin > end) {
                 throw new VimException(what + ": data_offsets [" + begin + ", " + end + "] must satisfy 0 <= begin <= end");
@@ -156,7 +156,7 @@ public final class SafetensorsReader {
         }
         for (Map.Entry<?, ?> e : m.entrySet()) {
             if (!(e.getValue() instanceof String v)) {
-                throw new VimException(source + ": __metadata__ value of '" + e.getKey() + "' is not a string");
+                throw new VimException(source + ": __metadata__ value of '" + abbreviate((String) e.getKey()) + "' is not a string");
             }
             metadata.put((String) e.getKey(), v);
         }
@@ -170,22 +170,40 @@ public final class SafetensorsReader {
                 }
             }
         }
-        throw new VimException(what + ": unsupported dtype " + (v instanceof String s ? "'" + s + "'" : String.valueOf(v))
+        throw new VimException(what + ": unsupported dtype " + (v instanceof String s ? "'" + abbreviate(s) + "'" : brief(v))
                 + " (expected one of " + Arrays.toString(DType.values()) + ")");
     }
 
     private static long[] shape(String what, Object v) {
         if (!(v instanceof List<?> list) || list.size() > Shapes.MAX_RANK) {
-            throw new VimException(what + ": shape must be a list of at most " + Shapes.MAX_RANK + " integers");
+            throw new VimException(what + ": shape must be a list of at most " + Shapes.MAX_RANK + " integers, got " + brief(v));
         }
         long[] shape = new long[list.size()];
         for (int i = 0; i < shape.length; i++) {
             if (!(list.get(i) instanceof Long d) || d < 0) {
-                throw new VimException(what + ": shape " + list + " must hold non-negative integers");
+                throw new VimException(what + ": shape " + brief(list) + " must hold non-negative integers");
             }
             shape[i] = d;
         }
         return shape;
+    }
+
+    /** A name read from the header, cut for a message. */
+    static String abbreviate(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+
+    /** A header value as a message shows it: never more than about 80 characters, never walked deeply. */
+    static String brief(Object v) {
+        String s = switch (v) {
+            case null -> "null";
+            case String str -> Json.quote(abbreviate(str));
+            case List<?> l -> l.size() <= 8 && l.stream().allMatch(x -> x instanceof Long || x instanceof Double)
+                    ? l.toString() : "a list of " + l.size();
+            case Map<?, ?> m -> "an object of " + m.size() + " members";
+            default -> String.valueOf(v);
+        };
+        return abbreviate(s);
     }
 
     private static void checkOverlaps(String source, List<Span> spans) {
@@ -196,8 +214,8 @@ public final class SafetensorsReader {
             Span a = sorted.get(i - 1);
             Span b = sorted.get(i);
             if (b.begin() < a.end()) {
-                throw new VimException(source + ": tensors '" + a.name() + "' [" + a.begin() + ", " + a.end() + ") and '"
-                        + b.name() + "' [" + b.begin() + ", " + b.end() + ") overlap");
+                throw new VimException(source + ": tensors '" + abbreviate(a.name()) + "' [" + a.begin() + ", " + a.end() + ") and '"
+                        + abbreviate(b.name()) + "' [" + b.begin() + ", " + b.end() + ") overlap");
             }
         }
     }

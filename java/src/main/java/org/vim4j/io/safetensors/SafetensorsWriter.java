@@ -31,7 +31,8 @@ public final class SafetensorsWriter {
     /**
      * @param tensors tensors in the order to store them (any {@link org.vim4j.tensor.DType}; bytes are written as stored)
      * @param metadata string pairs for {@code __metadata__} (omitted when empty), written in key order
-     * @throws VimException if a name is {@code __metadata__} or the file cannot be written
+     * @throws VimException if a name is {@code __metadata__}, a name or metadata string cannot be written as UTF-8
+     *         faithfully (a lone surrogate, which Python's str may hold), or the file cannot be written
      */
     public static void write(Path path, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
         byte[] header = header(path, tensors, metadata);
@@ -45,12 +46,31 @@ public final class SafetensorsWriter {
         });
     }
 
+    /**
+     * Refuses text that UTF-8 cannot hold: an unpaired surrogate would be written as '?', so the file would name
+     * a different tensor (or two tensors alike) and could not round-trip.
+     */
+    private static void requireUnicode(Path path, String what, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new VimException(path + ": cannot write " + what + " " + Json.quote(SafetensorsReader.abbreviate(
+                        s.replace(c, '?'))) + ": it holds a lone surrogate U+" + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT)
+                        + " at character " + i + ", which UTF-8 cannot encode (the name would not round-trip)");
+            }
+        }
+    }
+
     private static byte[] header(Path path, SequencedMap<String, Tensor> tensors, Map<String, String> metadata) {
         StringBuilder json = new StringBuilder("{");
         if (!metadata.isEmpty()) {
             json.append(Json.quote(SafetensorsReader.METADATA_KEY)).append(":{");
             String sep = "";
             for (Map.Entry<String, String> e : new TreeMap<>(metadata).entrySet()) {
+                requireUnicode(path, "metadata key", e.getKey());
+                requireUnicode(path, "metadata value of '" + SafetensorsReader.abbreviate(e.getKey()) + "'", e.getValue());
                 json.append(sep).append(Json.quote(e.getKey())).append(':').append(Json.quote(e.getValue()));
                 sep = ",";
             }
@@ -61,6 +81,7 @@ public final class SafetensorsWriter {
             if (e.getKey().equals(SafetensorsReader.METADATA_KEY)) {
                 throw new VimException(path + ": a tensor may not be named " + SafetensorsReader.METADATA_KEY);
             }
+            requireUnicode(path, "tensor name", e.getKey());
             Tensor t = e.getValue();
             long bytes = t.data().byteSize();
             if (json.length() > 1) {

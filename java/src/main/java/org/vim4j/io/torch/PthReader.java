@@ -16,6 +16,7 @@ import java.util.SequencedMap;
 import org.vim4j.VimException;
 import org.vim4j.io.MappedFiles;
 import org.vim4j.io.StateDict;
+import org.vim4j.io.pickle.PickleBudget;
 import org.vim4j.io.pickle.PickleGlobal;
 import org.vim4j.io.pickle.PickleObject;
 import org.vim4j.io.pickle.PickleTensor;
@@ -87,7 +88,8 @@ public final class PthReader {
         } catch (IndexOutOfBoundsException | ArithmeticException | IllegalArgumentException e) {
             // Every range is validated before use; this is a last line of defence that still names the file.
             arena.close();
-            throw new VimException(path + ": corrupt checkpoint (" + e + ")", e);
+            // The internal exception stays the cause; its class and text are not the user's business.
+            throw new VimException(path + ": corrupt checkpoint (a size or offset in it is out of range)", e);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -105,9 +107,16 @@ public final class PthReader {
         checkByteOrder(file, zip, prefix);
 
         ZipDirectory.Entry pklEntry = zip.get(prefix + "/data.pkl");
+        // The pickle's budgets follow the bytes it occupies in the file; a deflated one pays for its inflation
+        // first, so a small file cannot make vim4j inflate hundreds of megabytes.
+        PickleBudget budget = PickleBudget.forInput(pklEntry.compressedSize());
+        if (pklEntry.method() != ZipDirectory.Entry.STORED) {
+            budget.charge(pklEntry.size(), "inflating data.pkl (zip entry '" + pklEntry.name() + "', "
+                    + pklEntry.compressedSize() + " bytes compressed)", what -> new VimException(file + ": " + what));
+        }
         MemorySegment pkl = zip.small(pklEntry, MAX_PICKLE_BYTES, "data.pkl");
         Storages storages = new Storages(file, prefix, zip);
-        Object root = new RestrictedUnpickler(file, pklEntry.name(), pkl, storages::load).load();
+        Object root = new RestrictedUnpickler(file, pklEntry.name(), pkl, storages::load, budget).load();
 
         Map<String, String> metadata = new HashMap<>();
         String chosen = entry;
@@ -145,8 +154,8 @@ public final class PthReader {
         metadata.put(META_ENTRY, chosen);
         addArgs(top.get("args"), metadata);
         // Copies of strided views may total the file's size plus a little: every honest view fits.
-        TorchTensor.CopyBudget budget = new TorchTensor.CopyBudget(bytes.byteSize() + MIN_COPY_BUDGET);
-        return new StateDict(path, arena, materialize(file, dict, arena, budget), metadata);
+        TorchTensor.CopyBudget copies = new TorchTensor.CopyBudget(bytes.byteSize() + MIN_COPY_BUDGET);
+        return new StateDict(path, arena, materialize(file, dict, arena, copies), metadata);
     }
 
     private static VimException legacyFormat(Path path) {
@@ -196,7 +205,7 @@ public final class PthReader {
                 return "key " + PickleValues.describe(e.getKey()) + " is not a string";
             }
             if (!(e.getValue() instanceof PickleTensor)) {
-                return "value of '" + k + "' is " + PickleValues.describe(e.getValue()) + ", not a tensor";
+                return "value of '" + PickleValues.abbreviate(k) + "' is " + PickleValues.describe(e.getValue()) + ", not a tensor";
             }
         }
         return null;
@@ -214,7 +223,7 @@ public final class PthReader {
             }
             Tensor t = new TorchTensor((PickleTensor) e.getValue()).materialize(name, arena, budget);
             if (tensors.putIfAbsent(name, t) != null) {
-                throw new VimException(file + ": duplicate tensor name '" + name + "'");
+                throw new VimException(file + ": duplicate tensor name '" + PickleValues.abbreviate(name) + "'");
             }
         }
         return tensors;
@@ -239,7 +248,7 @@ public final class PthReader {
                 keys.add("...");
                 break;
             }
-            keys.add(k instanceof String s ? "'" + s + "'" : PickleValues.describe(k));
+            keys.add(k instanceof String s ? "'" + PickleValues.abbreviate(s) + "'" : PickleValues.describe(k));
         }
         return keys.toString();
     }
@@ -269,7 +278,7 @@ public final class PthReader {
                 throw bad("storage key and location must be strings");
             }
             if (!(t.get(4) instanceof Long numel) || numel < 0) {
-                throw bad("storage '" + key + "': numel must be a non-negative int, got " + PickleValues.describe(t.get(4)));
+                throw bad("storage '" + PickleValues.abbreviate(key) + "': numel must be a non-negative int, got " + PickleValues.describe(t.get(4)));
             }
             TorchStorage known = byKey.get(key);
             if (known != null) {
@@ -281,7 +290,7 @@ public final class PthReader {
             }
             ZipDirectory.Entry e = zip.get(prefix + "/data/" + key);
             if (e == null) {
-                throw bad("storage '" + key + "' has no zip entry '" + prefix + "/data/" + key + "'");
+                throw bad("storage '" + PickleValues.abbreviate(key) + "' has no zip entry '" + prefix + "/data/" + PickleValues.abbreviate(key) + "'");
             }
             TorchStorage s = new TorchStorage(file, key, type.qualifiedName(), type.storageType(), numel, e, zip);
             byKey.put(key, s);

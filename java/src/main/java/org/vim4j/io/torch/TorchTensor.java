@@ -37,7 +37,7 @@ final class TorchTensor {
      *         the copy would exceed {@code budget}
      */
     Tensor materialize(String name, Arena arena, CopyBudget budget) {
-        String what = storage.file() + ": tensor '" + name + "'";
+        String what = storage.file() + ": tensor '" + org.vim4j.io.pickle.PickleValues.abbreviate(name) + "'";
         if (size.length != stride.length) {
             throw new VimException(what + ": size " + Arrays.toString(size) + " and stride " + Arrays.toString(stride)
                     + " have different ranks");

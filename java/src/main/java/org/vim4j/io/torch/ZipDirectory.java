@@ -111,7 +111,14 @@ final class ZipDirectory {
         return data;
     }
 
+    /** Deflate cannot expand data more than about 1032:1; a directory that claims more is lying. */
+    static final long MAX_DEFLATE_RATIO = 1032;
+
     private byte[] inflate(Entry e, String what) {
+        if (e.size() > e.compressedSize() * MAX_DEFLATE_RATIO + 1024) {
+            throw new VimException(file + ": " + what + " (zip entry '" + e.name() + "') claims to inflate " + e.compressedSize()
+                    + " bytes to " + e.size() + ", more than deflate can expand (corrupt directory)");
+        }
         byte[] out = new byte[(int) e.size()]; // size <= maxSize <= Integer.MAX_VALUE, checked by caller
         Inflater inflater = new Inflater(true);
         try {

@@ -12,7 +12,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * addressable everywhere its header says.
  */
 class IdxFuzzer {
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = "4s")
     void idx(byte[] data) {
         if (data.length == 0) {
             return;

@@ -57,6 +57,23 @@ class JsonTest {
     }
 
     @Test
+    void valuesAreChargedToAMemoryBudget() {
+        // {"k0":{},"k1":{},...}: 9 bytes of text, about 200 bytes of maps, keys and entries each.
+        StringBuilder b = new StringBuilder("{");
+        for (int i = 0; i < 20_000; i++) {
+            b.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":{}");
+        }
+        String text = b.append('}').toString();
+        String msg = assertThrows(VimException.class, () -> Json.parse(text, "h", 1 << 20)).getMessage();
+        assertTrue(msg.startsWith("h: invalid JSON at offset ") && msg.contains("the values would take more than 1,048,576 bytes"), msg);
+        assertEquals(20_000, ((Map<?, ?>) Json.parse(text, "h")).size(), "the default budget admits it");
+        // Long duplicate names are cut in the message.
+        String dup = "{\"" + "a".repeat(100_000) + "\":1,\"" + "a".repeat(100_000) + "\":2}";
+        msg = assertThrows(VimException.class, () -> Json.parse(dup, "h")).getMessage();
+        assertTrue(msg.length() < 200 && msg.contains("duplicate member name"), msg);
+    }
+
+    @Test
     void quoteRoundTrips() {
         String s = "a\"b\\c\n\t\u0001\u00e9\u4e2d";
         assertEquals(s, Json.parse(Json.quote(s), "q"));

@@ -9,7 +9,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /** {@code .npy} magic, versions, the Python-literal header, dtype/order/shape and data length. */
 class NpyFuzzer {
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = "4s")
     void npy(byte[] data) {
         FuzzFiles.parse(data, "fuzz.npy", p -> {
             try (Arena arena = Arena.ofConfined()) {

@@ -177,4 +177,34 @@ class NpyTest {
         String msg = readError(tmp.resolve("nope.npy"));
         assertTrue(msg.contains("file not found") && msg.contains("nope.npy"), msg);
     }
+
+    @Test
+    void streamedWritesHoldOnlyWhatTheProducerHolds() throws IOException {
+        Path p = tmp.resolve("s.npy");
+        Npy.write(p, new long[] {3, 70_000}, sink -> {
+            for (int row = 0; row < 3; row++) {
+                float[] r = ramp(70_000);
+                r[0] = row;
+                sink.write(r, 0, r.length);
+            }
+        });
+        try (Arena a = Arena.ofConfined()) {
+            Tensor t = Npy.read(p, a);
+            assertEquals("[3, 70000]", Arrays.toString(t.shape()));
+            assertEquals(2f, t.getFloat(2 * 70_000));
+            assertEquals(ramp(70_000)[69_999], t.getFloat(3 * 70_000 - 1));
+        }
+        // Too few or too many values: refused, and nothing is left under the name.
+        Path q = tmp.resolve("short.npy");
+        String msg = assertThrows(VimException.class, () -> Npy.write(q, new long[] {2, 2}, sink -> sink.write(new float[3], 0, 3)))
+                .getMessage();
+        assertTrue(msg.contains("3 values do not fill shape [2, 2]"), msg);
+        msg = assertThrows(VimException.class, () -> Npy.write(q, new long[] {2}, sink -> sink.write(new float[3], 0, 3)))
+                .getMessage();
+        assertTrue(msg.contains("more than the 2 values of shape [2]"), msg);
+        assertTrue(!Files.exists(q));
+        try (var files = Files.list(tmp)) {
+            assertEquals(1, files.count(), "no temporary file left");
+        }
+    }
 }

@@ -13,7 +13,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * be refused like any other lie. Seeds: {@code PickleFuzzerInputs/pickle/}.
  */
 class PickleFuzzer {
-    @FuzzTest(maxDuration = "8s")
+    @FuzzTest(maxDuration = "5s")
     void pickle(byte[] data) {
         try {
             Object root = new RestrictedUnpickler("fuzz.pth", "fuzz/data.pkl", MemorySegment.ofArray(data), pid -> pid).load();

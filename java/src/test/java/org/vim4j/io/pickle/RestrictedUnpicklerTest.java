@@ -179,16 +179,27 @@ class RestrictedUnpicklerTest {
     }
 
     @Test
-    void valueBudgetIsBounded() {
-        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
-            int n = (int) (RestrictedUnpickler.MAX_VALUES + 10);
-            byte[] ops = new byte[2 * n];
-            for (int i = 0; i < n; i++) {
-                ops[2 * i] = 'N';
-                ops[2 * i + 1] = '0';
-            }
-            assertTrue(error(new PickleBuilder(2).raw(ops).stop()).contains("refusing to build more"));
-        });
+    void workAndMemoryBudgetsAreNamedWhenExceeded() {
+        // 2,000 opcodes under a 1,000-step budget; 1,000 strings of 1 KB under a 1 MB memory budget.
+        byte[] nones = new byte[4000];
+        for (int i = 0; i < nones.length; i += 2) {
+            nones[i] = 'N';
+            nones[i + 1] = '0';
+        }
+        byte[] work = new PickleBuilder(2).raw(nones).op('N').stop();
+        String msg = assertThrows(VimException.class, () -> new RestrictedUnpickler("test.pth", "t/data.pkl",
+                MemorySegment.ofArray(work), null, new PickleBudget(1000, 1 << 20, "for a test")).load()).getMessage();
+        assertTrue(msg.startsWith("test.pth: t/data.pkl: refusing the pickle at byte ") && msg.contains("exceeds its work budget of 1,000 steps"), msg);
+        PickleBuilder strings = new PickleBuilder(2).op(']');
+        for (int i = 0; i < 1000; i++) {
+            strings.str("x".repeat(1000)).op('a');
+        }
+        byte[] memory = strings.stop();
+        msg = assertThrows(VimException.class, () -> new RestrictedUnpickler("test.pth", "t/data.pkl",
+                MemorySegment.ofArray(memory), null, new PickleBudget(1L << 30, 1 << 20, "for a test")).load()).getMessage();
+        assertTrue(msg.contains("exceeds its memory budget: a 1000-character string would bring") && msg.contains("over the budget of 1,048,576"), msg);
+        // The default budgets (from the pickle's size) admit both.
+        assertEquals(1000, ((List<?>) unpickle(memory)).size());
     }
 
     @Test

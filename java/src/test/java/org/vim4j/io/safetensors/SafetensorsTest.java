@@ -140,6 +140,47 @@ class SafetensorsTest {
         }
     }
 
+    @Test
+    void writerRefusesNamesThatCannotRoundTrip() {
+        // A lone surrogate (a Python str may hold one) has no UTF-8 form: written as '?', it would name another tensor.
+        try (Arena arena = Arena.ofConfined()) {
+            for (String bad : new String[] {"w\ud800", "\udc00x", "a\ud800\ud800b"}) {
+                SequencedMap<String, Tensor> in = new LinkedHashMap<>();
+                in.put(bad, Tensor.allocate(arena, "x", 1));
+                Path p = tmp.resolve("s.safetensors");
+                String msg = assertThrows(VimException.class, () -> SafetensorsWriter.write(p, in, Map.of())).getMessage();
+                assertTrue(msg.contains("cannot write tensor name") && msg.contains("lone surrogate") && msg.contains("round-trip"), msg);
+                assertFalse(Files.exists(p));
+                SequencedMap<String, Tensor> ok = new LinkedHashMap<>();
+                ok.put("w", Tensor.allocate(arena, "x", 1));
+                msg = assertThrows(VimException.class, () -> SafetensorsWriter.write(p, ok, Map.of("k", bad))).getMessage();
+                assertTrue(msg.contains("cannot write metadata value of 'k'"), msg);
+            }
+            // A valid pair (an astral character) is fine and round-trips.
+            SequencedMap<String, Tensor> astral = new LinkedHashMap<>();
+            astral.put("w\ud83d\ude00", Tensor.allocate(arena, "x", 1));
+            Path p = tmp.resolve("a.safetensors");
+            SafetensorsWriter.write(p, astral, Map.of());
+            try (StateDict sd = SafetensorsReader.read(p)) {
+                assertTrue(sd.contains("w\ud83d\ude00"));
+            }
+        }
+    }
+
+    @Test
+    void messagesQuoteBoundedPartsOfTheHeader() {
+        // A megabyte-long name and a huge bogus dtype: the refusal stays one short line.
+        String name = "n".repeat(1 << 20);
+        String dtype = "[" + "0,".repeat(100_000) + "0]";
+        byte[] header = ("{\"" + name + "\":{\"dtype\":" + dtype + ",\"shape\":[1],\"data_offsets\":[0,4]}}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + header.length + 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(header.length).put(header).putFloat(1f);
+        Path p = Fixtures.write(tmp, "long.safetensors", b.array());
+        String msg = assertThrows(VimException.class, () -> SafetensorsReader.read(p)).getMessage();
+        assertTrue(msg.length() < 400 && msg.contains("unsupported dtype a list of 100001"), msg);
+    }
+
     private static final byte[] DATA16 = Fixtures.f32(1, 2, 3, 4);
 
     @Test

@@ -11,7 +11,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * Seeds: the io fixtures, including the malicious ones ({@code PthFuzzerInputs/pth/}).
  */
 class PthFuzzer {
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "8s")
     void pth(byte[] data) {
         FuzzFiles.parse(data, "fuzz.pth", p -> FuzzFiles.checkAndClose(CheckpointReader.read(p)));
         FuzzFiles.parse(data, "fuzz.pth", p -> FuzzFiles.checkAndClose(PthReader.read(p, "model_ema")));
