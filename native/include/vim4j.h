@@ -11,11 +11,12 @@
  *  - the reverse scan direction reads index len-1-t; nothing is ever copied flipped;
  *  - every function returns VIM4J_OK or an error code; vim4j_last_error() then describes the failure
  *    (thread-local) and names the argument or struct field, e.g. 'in->b.ld'. Kernels never allocate.
- *  - Threads: a struct vim4j_runtime owns the threads of one model (vim4j_runtime_create). Every kernel takes
- *    one and splits its own work over the runtime's threads, the caller's thread included, by the same rules
- *    everywhere (native/README.md); results are bit-identical for every thread count. A runtime serves one call
- *    at a time with all its threads: a call that finds it busy (another thread of the same model) runs on its
- *    caller's thread alone instead of waiting. NULL means the caller's thread only.
+ *  - Threads: a struct vim4j_runtime is one model's limit on the threads of the library, which keeps one pool
+ *    of workers per process for all runtimes (vim4j_runtime_create). Every kernel takes one and splits its own
+ *    work over at most the runtime's threads, the caller's thread included, by the same rules everywhere
+ *    (native/README.md); results are bit-identical for every thread count. The pool serves one call at a time:
+ *    a call that finds it busy (another thread, of this model or another) runs on its caller's thread alone
+ *    instead of waiting. NULL means the caller's thread only.
  */
 #ifndef VIM4J_H
 #define VIM4J_H
@@ -38,14 +39,14 @@ extern "C" {
 #define VIM4J_ISA_AVX2 1
 #define VIM4J_ISA_AVX512 2
 
-/* Most threads one runtime may have. */
+/* Most threads one runtime may have (the process's pool has at most VIM4J_MAX_THREADS - 1 workers). */
 #define VIM4J_MAX_THREADS 1024
 
 /* Flags of vim4j_selective_scan. */
 #define VIM4J_SCAN_REVERSE 1
 #define VIM4J_SCAN_ACCUMULATE 2
 
-/* The threads of one model (opaque). */
+/* One model's limit on the process's threads (opaque). */
 struct vim4j_runtime;
 
 /* A row-major fp32 matrix: row i starts at data + i * ld (ld in floats, >= the row length). */
@@ -144,11 +145,13 @@ const char* vim4j_last_error(void);
  * VIM4J_MAX_ISA=portable|avx2|avx512. */
 int32_t vim4j_isa(void);
 
-/* A runtime of `threads` threads (1..VIM4J_MAX_THREADS), the caller's included: threads - 1 workers, started
- * on first use. Returns NULL on failure (see vim4j_last_error). Free it with vim4j_runtime_destroy. */
+/* A runtime of `threads` threads (1..VIM4J_MAX_THREADS), the caller's included: its calls use up to threads - 1
+ * workers of the process's pool, which starts workers on first use until it has as many as the largest runtime
+ * needs. Returns NULL on failure (see vim4j_last_error). Free it with vim4j_runtime_destroy. */
 struct vim4j_runtime* vim4j_runtime_create(int32_t threads);
 
-/* Joins the runtime's workers and frees it; no call may be using it. NULL is ignored. */
+/* Frees the runtime; no call may be using it. The pool's workers stay (parked) for the other runtimes. NULL is
+ * ignored. */
 void vim4j_runtime_destroy(struct vim4j_runtime* runtime);
 
 /* The threads the runtime was created with (1 for NULL). */

@@ -20,6 +20,13 @@
 #include "exec.h"
 
 namespace vim4j {
+
+ThreadPool& shared_pool() {
+    // Leaked on purpose: a static ThreadPool would be destroyed at exit, joining workers that a still-running caller
+    // (a JVM thread mid-inference while the process exits) may be using.
+    static ThreadPool* const pool = new ThreadPool();
+    return *pool;
+}
 namespace {
 
 int32_t ceil_div(int64_t a, int64_t b) { return static_cast<int32_t>((a + b - 1) / b); }

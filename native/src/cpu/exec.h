@@ -10,21 +10,24 @@
 #include "thread_pool.h"
 #include "vim4j.h"
 
-// One model's threads: `threads` in all, the caller's included, so threads - 1 pool workers.
+// One model's limit: `threads` in all, the caller's included, so up to threads - 1 workers of the shared pool.
 struct vim4j_runtime {
     explicit vim4j_runtime(int32_t t) : threads(t) {}
     const int32_t threads;
-    vim4j::ThreadPool pool;
 };
 
 namespace vim4j {
 
-// The threads of one ABI call: leases the runtime's pool for the whole call; a NULL or busy runtime gives the
-// caller's thread alone.
+// The process's one pool, shared by every runtime (created on first use, never destroyed: its workers park when
+// idle, and joining threads while the process exits would race with callers still running).
+ThreadPool& shared_pool();
+
+// The threads of one ABI call: leases the shared pool for the whole call with the runtime's limit; a NULL runtime
+// or a busy pool gives the caller's thread alone.
 class Exec {
 public:
     Exec(const KernelTable& kernels, vim4j_runtime* rt)
-        : k(kernels), lease_(rt != nullptr ? &rt->pool : nullptr, rt != nullptr ? rt->threads : 1) {}
+        : k(kernels), lease_(rt != nullptr ? &shared_pool() : nullptr, rt != nullptr ? rt->threads : 1) {}
     Exec(const Exec&) = delete;
     Exec& operator=(const Exec&) = delete;
 

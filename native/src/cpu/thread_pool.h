@@ -1,8 +1,8 @@
-// The worker threads of one runtime (struct vim4j_runtime, one per model): a small persistent pool of
-// std::threads named "vim4j-worker". Workers are created lazily (the first time a lease asks for more threads
-// than exist) and joined when the pool is destroyed (vim4j_runtime_destroy). One caller at a time leases the
-// pool; a concurrent caller gets a single-threaded lease (it runs everything on its own thread) instead of
-// waiting.
+// A small persistent pool of std::threads named "vim4j-worker": the process has one (exec.h, shared_pool()), which
+// every runtime (struct vim4j_runtime, one per model) leases with its own thread limit. Workers are created lazily
+// (the first time a lease asks for more threads than exist) and joined when a pool is destroyed (the shared one
+// never is). One caller at a time leases the pool, using workers [0, its limit - 1); a concurrent caller gets a
+// single-threaded lease (it runs everything on its own thread) instead of waiting.
 #ifndef VIM4J_THREAD_POOL_H
 #define VIM4J_THREAD_POOL_H
 

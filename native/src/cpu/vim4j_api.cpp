@@ -186,7 +186,7 @@ struct vim4j_runtime* vim4j_runtime_create(int32_t threads) {
 }
 
 void vim4j_runtime_destroy(struct vim4j_runtime* runtime) {
-    delete runtime;  // ~ThreadPool joins the workers; never throws
+    delete runtime;  // a limit only: the shared pool's workers stay for the other runtimes; never throws
 }
 
 int32_t vim4j_runtime_threads(const struct vim4j_runtime* runtime) { return runtime != nullptr ? runtime->threads : 1; }

@@ -5,5 +5,7 @@
  */
 module org.vim4j.bindings {
     exports org.vim4j.bindings to org.vim4j;
-    exports org.vim4j.bindings.spi to org.vim4j, org.vim4j.natives;
+    // Unqualified: the vim4j-native jar implements it from the module path (org.vim4j.natives) or from the class path
+    // (the unnamed module), which a mixed setup does (vim4j-core on the module path, vim4j-native on the class path).
+    exports org.vim4j.bindings.spi;
 }

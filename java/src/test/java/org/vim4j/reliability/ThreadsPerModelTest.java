@@ -23,7 +23,8 @@ import org.vim4j.VimConfig;
  * Thread counts belong to models: two models of one backend with different counts, loaded and run concurrently in one
  * JVM, each keep theirs (no JVM-wide setting that the last model wins), and give the answers a single-threaded model
  * gives. The count a model reports is the limit its kernels use: the vector backend's models share one pool per JVM
- * (KernelThreadsTest checks that no loop exceeds its model's limit), the native backend keeps a runtime per model.
+ * (KernelThreadsTest checks that no loop exceeds its model's limit), and the native backend's runtimes are limits on
+ * the library's one pool.
  */
 class ThreadsPerModelTest {
     static List<BackendKind> backends() {

@@ -40,11 +40,13 @@ import org.vim4j.tensor.Tensor;
  * The NATIVE backend: vim4j's C++ kernels ({@code libvim4j.so}, ISA tier chosen at load time) through the FFM bindings
  * in {@code org.vim4j.bindings}, one downcall per kernel.
  *
- * <p>Threads. Each instance (one per model) owns a native runtime ({@code vim4j_runtime_create}) of {@link #threads()}
- * threads, the caller's included; every kernel splits its own work over them inside C++, by the same rules for every
- * kernel (native/README.md), so Java runs no pool of its own here. Two instances keep their own counts; a call that
- * finds its runtime busy (another session of the same model) runs on its caller's thread alone. {@link #close()}
- * destroys the runtime; a later call fails with an {@link IllegalStateException}.
+ * <p>Threads. Each instance (one per model) owns a native runtime ({@code vim4j_runtime_create}): a limit of
+ * {@link #threads()} threads, the caller's included, on the library's one pool of workers per process (shared by every
+ * model, as many as the largest model needs); every kernel splits its own work over at most that many threads inside
+ * C++, by the same rules for every kernel (native/README.md), so Java runs no pool of its own here. Two instances keep
+ * their own counts; a call that finds the pool busy (another session, of this model or another) runs on its caller's
+ * thread alone. {@link #close()} destroys the runtime (the pool's workers stay for the other models); a later call
+ * fails with an {@link IllegalStateException}.
  *
  * <p>Memory. Activations and weights live in native memory: {@link #allocate} gives 64-byte aligned arena memory,
  * {@link #place} keeps native host segments as they are (and copies heap ones), {@link #prepareLinear} packs W for this

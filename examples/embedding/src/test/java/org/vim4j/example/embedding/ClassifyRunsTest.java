@@ -83,6 +83,20 @@ class ClassifyRunsTest {
         assertFalse(mp.backendLine().contains("native access is not enabled"), mp.describe());
     }
 
+    /** A mixed setup: vim4j on the module path, its native jar left on the class path. vim4j still finds the jar. */
+    @Test
+    void theNativeJarIsFoundOnTheClassPathByAModule() throws Exception {
+        List<String> modules = new ArrayList<>(), classes = new ArrayList<>();
+        for (String e : path().split(File.pathSeparator)) {
+            (e.contains("vim4j-native") || e.replace('\\', '/').contains("/native/target/classes") ? classes : modules).add(e);
+        }
+        assertEquals(1, classes.size(), "the native jar among " + modules);
+        Run mixed = run(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=org.vim4j,org.vim4j.bindings",
+                "--module-path", String.join(File.pathSeparator, modules), "-cp", classes.get(0),
+                "-m", "org.vim4j.example.embedding/" + MAIN));
+        ranWell(mixed);
+    }
+
     /** No --enable-native-access: vim4j loads no native code, so the JDK has nothing to warn about, and it says why. */
     @Test
     void withoutNativeAccessItRunsWithoutWarnings() throws Exception {
