@@ -77,7 +77,12 @@ class MalformedInputsTest {
     }
 
     @AfterAll
-    static void restore() {
+    static void restore() throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
         if (oldBackend == null) {
             System.clearProperty("vim4j.backend");
         } else {

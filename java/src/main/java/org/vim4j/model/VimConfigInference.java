@@ -81,7 +81,7 @@ public final class VimConfigInference {
             if (m.matches()) {
                 String digits = m.group(1);
                 if (digits.length() > 6 || Integer.parseInt(digits) >= ConfigLimits.MAX_DEPTH) {
-                    String layer = digits.length() <= 12 ? digits : digits.substring(0, 9) + "... (" + digits.length() + " digits)";
+                    String layer = digits.length() <= 40 ? digits : digits.substring(0, 9) + "... (" + digits.length() + " digits)";
                     throw new VimException(src + ": tensor 'layers." + layer + ".norm.weight' names layer " + layer + "; at most "
                             + ConfigLimits.MAX_DEPTH + " layers are supported");
                 }

@@ -7,16 +7,35 @@ public final class Outputs {
     private Outputs() {
     }
 
-    /** The indices of the {@code k} largest of {@code logits[off .. off + n)}, largest first. */
+    /**
+     * The indices of the {@code k} largest of {@code logits[off .. off + n)}, largest first: the order of a stable sort
+     * by descending {@link Float#compare} (ties: the lower index first). A selection, O(n k), for the usual small k.
+     */
     public static int[] topK(float[] logits, int off, int n, int k) {
-        Integer[] idx = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            idx[i] = i;
+        int m = Math.min(k, n);
+        if (m > 16) {
+            Integer[] idx = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                idx[i] = i;
+            }
+            Arrays.sort(idx, (a, b) -> Float.compare(logits[off + b], logits[off + a]));
+            int[] out = new int[m];
+            for (int i = 0; i < m; i++) {
+                out[i] = idx[i];
+            }
+            return out;
         }
-        Arrays.sort(idx, (a, b) -> Float.compare(logits[off + b], logits[off + a]));
-        int[] out = new int[Math.min(k, n)];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = idx[i];
+        int[] out = new int[m];
+        boolean[] taken = new boolean[n];
+        for (int i = 0; i < m; i++) {
+            int best = -1;
+            for (int j = 0; j < n; j++) {
+                if (!taken[j] && (best < 0 || Float.compare(logits[off + j], logits[off + best]) > 0)) {
+                    best = j;
+                }
+            }
+            taken[best] = true;
+            out[i] = best;
         }
         return out;
     }

@@ -122,8 +122,16 @@ public final class PickleBudget {
         }
     }
 
-    /** Counts {@code bytes} materialised for {@code what} (e.g. "a copy of a 100000-item list"). */
+    /** Counts {@code bytes} materialised for {@code what} (e.g. "a dict entry"). */
     void memory(long bytes, String what) {
+        memory(bytes, what, 0);
+    }
+
+    /**
+     * Counts {@code bytes} materialised for {@code what}, a template whose {@code %d} is {@code n} (formatted only
+     * for a refusal: this runs for every value a pickle builds).
+     */
+    void memory(long bytes, String what, long n) {
         if (!open) {
             return;
         }
@@ -131,7 +139,7 @@ public final class PickleBudget {
         if (total > maxMemory) {
             throw refusal.apply(String.format(Locale.ROOT,
                     "exceeds its memory budget: %s would bring the bytes materialised to %,d, over the budget of %,d (%s; -D%s raises it)",
-                    what, total, maxMemory, basis, MEMORY_PROPERTY));
+                    String.format(Locale.ROOT, what, n), total, maxMemory, basis, MEMORY_PROPERTY));
         }
         memory = total;
     }

@@ -58,8 +58,7 @@ final class PickleCalls {
     void extend(List<Object> target, List<?> items) {
         budget.work(items.size());
         budget.items((long) target.size() + items.size(), "a list or set");
-        budget.memory(SLOT_BYTES * items.size(), items.size() == 1 ? "a list or set item"
-                : "adding " + items.size() + " items to a list or set");
+        budget.memory(SLOT_BYTES * items.size(), "adding %d item(s) to a list or set", items.size());
         target.addAll(items);
     }
 
@@ -145,7 +144,7 @@ final class PickleCalls {
                     yield new byte[0];
                 }
                 if (args.size() == 1 && args.get(0) instanceof byte[] b) {
-                    budget.memory(16 + (long) b.length, "a " + b.length + "-byte bytearray copy");
+                    budget.memory(16 + (long) b.length, "a %d-byte bytearray copy", b.length);
                     yield b.clone();
                 }
                 yield encodeLatin1(g, args);
@@ -236,7 +235,7 @@ final class PickleCalls {
             throw in.corrupt(g + " is only supported as (str, 'latin1'), got (" + PickleValues.describe(args.get(0)) + ", "
                     + PickleValues.describe(args.get(1)) + ")");
         }
-        budget.memory(16 + (long) s.length(), "a " + s.length() + "-byte encoded copy");
+        budget.memory(16 + (long) s.length(), "a %d-byte encoded copy", s.length());
         budget.work(s.length() / 64);
         byte[] b = new byte[s.length()];
         for (int i = 0; i < b.length; i++) {

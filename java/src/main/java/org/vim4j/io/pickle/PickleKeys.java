@@ -36,7 +36,7 @@ final class PickleKeys implements Comparator<Object> {
         PickleTuple t = new PickleTuple(items);
         budget.work(items.size());
         if (!t.hashable()) {
-            budget.memory(16 + 8L * items.size(), "a tuple of " + items.size());
+            budget.memory(16 + 8L * items.size(), "a tuple of %d", items.size());
             return t;
         }
         PickleTuple known = canonical.putIfAbsent(t, t); // ordered by items, so t needs no id yet
@@ -45,7 +45,7 @@ final class PickleKeys implements Comparator<Object> {
         }
         t.owner = this;
         t.id = nextId++;
-        budget.memory(64 + 8L * items.size(), "a tuple of " + items.size());
+        budget.memory(64 + 8L * items.size(), "a tuple of %d", items.size());
         return t;
     }
 

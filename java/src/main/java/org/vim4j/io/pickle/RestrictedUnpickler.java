@@ -294,12 +294,12 @@ public final class RestrictedUnpickler {
 
     /** A string, charged as UTF-16 (the most a Java string of it takes). */
     private String string(String s) {
-        budget.memory(40 + 2L * s.length(), "a " + s.length() + "-character string");
+        budget.memory(40 + 2L * s.length(), "a %d-character string", s.length());
         return s;
     }
 
     private byte[] bytes(byte[] b) {
-        budget.memory(16 + (long) b.length, "a " + b.length + "-byte bytes");
+        budget.memory(16 + (long) b.length, "a %d-byte bytes", b.length);
         return b;
     }
 
