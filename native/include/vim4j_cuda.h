@@ -15,7 +15,8 @@
  *    the process; out of memory is VIM4J_CUDA_ERR_OUT_OF_MEMORY with the requested and free byte counts.
  *  - precision, a property of each linear weight (struct vim4j_cuda_linear_weight): VIM4J_CUDA_PRECISION_FP32
  *    (exact fp32 SIMT GEMM, the golden-test mode) or VIM4J_CUDA_PRECISION_TF32 (tensor cores, TF32 inputs, fp32
- *    accumulation); VIM4J_CUDA_PRECISION_BF16 is reserved and refused as an invalid argument by this version;
+ *    accumulation) or VIM4J_CUDA_PRECISION_BF16 (tensor cores, bf16 weights and bf16-rounded activations, fp32
+ *    accumulation; dt_proj, read by the scan, stays fp32 or tf32);
  *  - no function takes more than 8 parameters: weights, buffers and shapes travel as the structs below.
  */
 #ifndef VIM4J_CUDA_H
@@ -110,7 +111,8 @@ struct vim4j_cuda_rows {
 };
 
 /* A linear layer W (n, k) with an optional bias (n), placed for a precision:
- *  - VIM4J_CUDA_PRECISION_FP32 and _TF32 read fp32 weights; VIM4J_CUDA_PRECISION_BF16 is reserved (refused);
+ *  - VIM4J_CUDA_PRECISION_FP32 and _TF32 read fp32 weights; VIM4J_CUDA_PRECISION_BF16 reads bf16 weights (n*k
+ *    uint16_t bit patterns, round to nearest even, converted by the caller);
  *  - layout VIM4J_CUDA_LAYOUT_ROW_MAJOR: W row-major as PyTorch stores it, weight[j*k + kk]. */
 struct vim4j_cuda_linear_weight {
     const void* weight;

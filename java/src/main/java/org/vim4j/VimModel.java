@@ -30,6 +30,7 @@ public final class VimModel implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final BackendKind backend;
     private final Kernels kernels;
+    private final Precision precision;
     private final VimWeights weights;
     private final boolean randomWeights;
     private final Set<VimSession> sessions = ConcurrentHashMap.newKeySet();
@@ -80,13 +81,23 @@ public final class VimModel implements AutoCloseable {
         int t = options.threads() == 0 ? Backends.defaultThreads() : options.threads();
         this.kernels = Backends.create(backend, backend == BackendKind.SCALAR ? 1 : t);
         try {
-            this.weights = VimWeights.place(source, config, kernels, arena);
+            this.precision = resolvePrecision(options, kernels);
+            this.weights = VimWeights.place(source, config, kernels, precision, arena);
         } catch (RuntimeException e) {
             arena.close();
             kernels.close();
             throw e;
         }
         this.randomWeights = "true".equals(source.metadata().get("vim4j.random"));
+    }
+
+    /** The options' precision, else {@code -Dvim4j.precision}, else the backend's default. */
+    private static Precision resolvePrecision(VimOptions options, Kernels kernels) {
+        if (options.precision() != null) {
+            return options.precision();
+        }
+        String property = System.getProperty(VimOptions.PRECISION_PROPERTY);
+        return property == null || property.isBlank() ? kernels.defaultPrecision() : Precision.parse(property);
     }
 
     /**
@@ -151,6 +162,11 @@ public final class VimModel implements AutoCloseable {
 
     public int threads() {
         return kernels.threads();
+    }
+
+    /** The arithmetic of the model's linear projections (docs/precision.md). */
+    public Precision precision() {
+        return precision;
     }
 
     public boolean hasRandomWeights() {

@@ -1,7 +1,5 @@
 package org.vim4j;
 
-import org.vim4j.BackendKind;
-
 /**
  * How to load and run a model. Immutable; start from {@link #defaults()} and use the {@code with} methods.
  *
@@ -10,8 +8,15 @@ import org.vim4j.BackendKind;
  * @param entry     which state dict of a training checkpoint: "model" (default) or "model_ema"
  * @param imageSize the checkpoint's training resolution, when its shapes and metadata cannot tell (rare)
  * @param stride    the checkpoint's patch stride, likewise
+ * @param precision arithmetic of the linear projections (docs/precision.md); null = {@code -Dvim4j.precision}, else the
+ *                  backend's default (FP32; CUDA: BF16 under {@code -Dvim4j.cuda.precision=bf16}). A precision the
+ *                  backend cannot run fails the load with a {@link VimException} naming both.
  */
-public record VimOptions(BackendKind backend, int threads, String entry, Integer imageSize, Integer stride) {
+public record VimOptions(BackendKind backend, int threads, String entry, Integer imageSize, Integer stride,
+        Precision precision) {
+
+    /** The system property naming the default precision: fp32, bf16 or int8. */
+    public static final String PRECISION_PROPERTY = "vim4j.precision";
 
     public VimOptions {
         if (threads < 0 || threads > maxThreads()) {
@@ -32,27 +37,36 @@ public record VimOptions(BackendKind backend, int threads, String entry, Integer
         return Runtime.getRuntime().availableProcessors();
     }
 
+    /** Options with the default precision. */
+    public VimOptions(BackendKind backend, int threads, String entry, Integer imageSize, Integer stride) {
+        this(backend, threads, entry, imageSize, stride, null);
+    }
+
     public static VimOptions defaults() {
-        return new VimOptions(null, 0, "model", null, null);
+        return new VimOptions(null, 0, "model", null, null, null);
     }
 
     public VimOptions withBackend(BackendKind b) {
-        return new VimOptions(b, threads, entry, imageSize, stride);
+        return new VimOptions(b, threads, entry, imageSize, stride, precision);
     }
 
     public VimOptions withThreads(int t) {
-        return new VimOptions(backend, t, entry, imageSize, stride);
+        return new VimOptions(backend, t, entry, imageSize, stride, precision);
     }
 
     public VimOptions withEntry(String e) {
-        return new VimOptions(backend, threads, e, imageSize, stride);
+        return new VimOptions(backend, threads, e, imageSize, stride, precision);
     }
 
     public VimOptions withImageSize(Integer size) {
-        return new VimOptions(backend, threads, entry, size, stride);
+        return new VimOptions(backend, threads, entry, size, stride, precision);
     }
 
     public VimOptions withStride(Integer s) {
-        return new VimOptions(backend, threads, entry, imageSize, s);
+        return new VimOptions(backend, threads, entry, imageSize, s, precision);
+    }
+
+    public VimOptions withPrecision(Precision p) {
+        return new VimOptions(backend, threads, entry, imageSize, stride, p);
     }
 }

@@ -3,6 +3,7 @@ package org.vim4j.kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import org.vim4j.Precision;
 import org.vim4j.tensor.Tensor;
 
 /**
@@ -41,10 +42,24 @@ public interface Kernels extends AutoCloseable {
     MemorySegment place(MemorySegment host, long floats, Arena arena);
 
     /**
-     * Places a linear layer's weight {@code (N, K)} and optional bias {@code (N)} for this backend's GEMM. Any copy
-     * lives in {@code arena} (the model's).
+     * Places a linear layer's weight {@code (N, K)} and optional bias {@code (N)} for this backend's GEMM at
+     * {@code precision} (docs/precision.md): the backend converts or quantizes the source as the mode needs. Any copy
+     * lives in {@code arena} (the model's). A precision the backend cannot run is a {@link org.vim4j.VimException} naming both.
      */
-    LinearWeight prepareLinear(Tensor weight, Tensor bias, Arena arena);
+    LinearWeight prepareLinear(LinearSource source, Precision precision, Arena arena);
+
+    /**
+     * The precision a model runs at on this backend when its options name none and {@code -Dvim4j.precision} is unset:
+     * FP32, except where a backend's own property asks for another (CUDA's {@code -Dvim4j.cuda.precision=bf16}).
+     */
+    default Precision defaultPrecision() {
+        return Precision.FP32;
+    }
+
+    /** An fp32 linear layer: {@code prepareLinear(LinearSource.of(weight, bias), Precision.FP32, arena)}. */
+    default LinearWeight prepareLinear(Tensor weight, Tensor bias, Arena arena) {
+        return prepareLinear(LinearSource.of(weight, bias), Precision.FP32, arena);
+    }
 
     /** The prepared form of a mixer's weights for a fused mixer (the default: as they are). */
     default MixerWeights prepareMixer(MixerWeights w, Arena arena) {

@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
+import org.vim4j.Precision;
 import org.vim4j.VimConfig;
 import org.vim4j.VimException;
 import org.vim4j.io.StateDict;
 import org.vim4j.kernel.BranchWeights;
 import org.vim4j.kernel.ConvWeights;
 import org.vim4j.kernel.Kernels;
+import org.vim4j.kernel.LinearSource;
 import org.vim4j.kernel.LinearWeight;
 import org.vim4j.kernel.MixerWeights;
 import org.vim4j.kernel.PatchEmbedding;
@@ -46,14 +48,22 @@ public final class VimWeights {
         this.head = head;
     }
 
-    /** Checks every key and shape (listing all problems at once), then places the weights for {@code kernels}. */
+    /** FP32 weights: {@link #place(StateDict, VimConfig, Kernels, Precision, Arena)} at {@link Precision#FP32}. */
     public static VimWeights place(StateDict sd, VimConfig c, Kernels kernels, Arena arena) {
+        return place(sd, c, kernels, Precision.FP32, arena);
+    }
+
+    /**
+     * Checks every key and shape (listing all problems at once), then places the weights for {@code kernels}: the
+     * mixers' in_proj, x_proj and out_proj at {@code precision}, every other layer fp32 (docs/precision.md).
+     */
+    public static VimWeights place(StateDict sd, VimConfig c, Kernels kernels, Precision precision, Arena arena) {
         validate(sd, c);
-        Placer p = new Placer(sd, kernels, arena);
+        Placer p = new Placer(sd, kernels, precision, arena);
         BlockWeights[] blocks = new BlockWeights[c.depth()];
         for (int i = 0; i < c.depth(); i++) {
-            MixerWeights mixer = new MixerWeights(p.linear(WeightNames.layer(i, "mixer.in_proj.weight"), null),
-                    p.branch(i, "", c), p.branch(i, "_b", c), p.linear(WeightNames.layer(i, "mixer.out_proj.weight"), null));
+            MixerWeights mixer = new MixerWeights(p.projection(WeightNames.layer(i, "mixer.in_proj.weight")),
+                    p.branch(i, "", c), p.branch(i, "_b", c), p.projection(WeightNames.layer(i, "mixer.out_proj.weight")));
             blocks[i] = new BlockWeights(p.vector(WeightNames.layer(i, "norm.weight")), kernels.prepareMixer(mixer, arena));
         }
         Tensor patchW = sd.get("patch_embed.proj.weight");
@@ -108,7 +118,7 @@ public final class VimWeights {
     }
 
     /** Converts and places tensors; weights computed at load (A^T) are made on the host, then placed. */
-    private record Placer(StateDict sd, Kernels kernels, Arena arena) {
+    private record Placer(StateDict sd, Kernels kernels, Precision precision, Arena arena) {
         /** A tensor as fp32 host memory (the checkpoint's own mapping when it is fp32 already). */
         MemorySegment host(String name) {
             return sd.get(name).toF32(arena).data();
@@ -120,9 +130,21 @@ public final class VimWeights {
             return kernels.place(t.toF32(arena).data(), t.numel(), arena);
         }
 
+        /** An fp32 layer (patch embedding, dt_proj, head). */
         LinearWeight linear(String weight, String bias) {
-            Tensor w = sd.get(weight);
-            return kernels.prepareLinear(w, bias == null ? null : sd.get(bias), arena);
+            return kernels.prepareLinear(source(weight, bias), Precision.FP32, arena);
+        }
+
+        /** A mixer projection (in_proj, x_proj, out_proj), bias-free, at the model's precision. */
+        LinearWeight projection(String weight) {
+            return kernels.prepareLinear(source(weight, null), precision, arena);
+        }
+
+        /** The weight, its per-channel scales when a quantized checkpoint stores {@code <weight>_scale}, the bias. */
+        LinearSource source(String weight, String bias) {
+            String scale = weight + WeightNames.SCALE_SUFFIX;
+            return new LinearSource(sd.get(weight), sd.contains(scale) ? sd.get(scale) : null,
+                    bias == null ? null : sd.get(bias));
         }
 
         BranchWeights branch(int i, String suffix, VimConfig c) {
@@ -141,7 +163,7 @@ public final class VimWeights {
             ScanWeights sw = new ScanWeights(kernels.place(aT, (long) e * n, arena),
                     vector(WeightNames.layer(i, "mixer.D" + suffix)), vector(WeightNames.layer(i, "mixer.dt_proj" + suffix + ".bias")),
                     e, n);
-            return new BranchWeights(cw, linear(WeightNames.layer(i, "mixer.x_proj" + suffix + ".weight"), null),
+            return new BranchWeights(cw, projection(WeightNames.layer(i, "mixer.x_proj" + suffix + ".weight")),
                     linear(WeightNames.layer(i, "mixer.dt_proj" + suffix + ".weight"), null), sw);
         }
     }

@@ -7,6 +7,12 @@ import org.vim4j.VimConfig;
 
 /** The official state-dict keys and shapes for a config (docs/vim-spec.md §4), in the official order. */
 public final class WeightNames {
+    /**
+     * Appended to a weight's key for the per-output-channel scales of an int8 weight in a quantized checkpoint
+     * ({@code vim4j convert --precision int8}): {@code layers.0.mixer.in_proj.weight_scale}.
+     */
+    public static final String SCALE_SUFFIX = "_scale";
+
     private WeightNames() {
     }
 

@@ -2,9 +2,11 @@ package org.vim4j.backend.cuda;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Locale;
 
+import org.vim4j.Precision;
 import org.vim4j.VimException;
 import org.vim4j.bindings.vim4j_cuda_branch_weights;
 import org.vim4j.bindings.vim4j_cuda_conv_weights;
@@ -19,6 +21,7 @@ import org.vim4j.kernel.BranchWeights;
 import org.vim4j.kernel.ConvWeights;
 import org.vim4j.kernel.Execution;
 import org.vim4j.kernel.Kernels;
+import org.vim4j.kernel.LinearSource;
 import org.vim4j.kernel.LinearWeight;
 import org.vim4j.kernel.MixerBuffers;
 import org.vim4j.kernel.MixerDims;
@@ -26,6 +29,7 @@ import org.vim4j.kernel.MixerProbe;
 import org.vim4j.kernel.MixerWeights;
 import org.vim4j.kernel.PatchEmbedding;
 import org.vim4j.kernel.PatchGrid;
+import org.vim4j.kernel.Quantization;
 import org.vim4j.kernel.Rows;
 import org.vim4j.kernel.ScanInputs;
 import org.vim4j.kernel.ScanMode;
@@ -46,52 +50,64 @@ import org.vim4j.tensor.Tensor;
  * and return at once; called outside one (the conformance tests, loading) they run on the default stream and are
  * waited for before returning, so the results are visible to any later transfer.
  *
- * <p>Options (system properties, read when a model is loaded): {@code vim4j.cuda.precision=fp32|tf32} (default fp32:
- * exact fp32 GEMMs, the 1e-4 golden tolerance; tf32 runs the projections on tensor cores with TF32 inputs and fp32
- * accumulation; it is each linear weight's own property) and {@code vim4j.cuda.graph=true|false} (default true).
+ * <p>Options (system properties, read when a model is loaded): {@code vim4j.cuda.precision=fp32|tf32|bf16} (default
+ * fp32: exact fp32 GEMMs, the 1e-4 golden tolerance; tf32 runs the fp32 projections on tensor cores with TF32 inputs
+ * and fp32 accumulation; bf16 makes BF16 this backend's default {@link Precision}: the mixers' in_proj, x_proj and
+ * out_proj take bf16 weights and bf16-rounded activations, fp32 accumulation, the scan state fp32; each linear weight
+ * carries its own mode; {@link org.vim4j.VimOptions#withPrecision} overrides the property; INT8 is refused), and
+ * {@code vim4j.cuda.graph=true|false} (default true).
  */
 public final class CudaKernels implements Kernels {
     public static final String PRECISION_PROPERTY = "vim4j.cuda.precision";
     public static final String GRAPH_PROPERTY = "vim4j.cuda.graph";
     private static final MemorySegment DEFAULT_STREAM = MemorySegment.NULL;
 
-    /** GEMM precision of the CUDA backend. */
-    public enum Precision {
+    /**
+     * How the CUDA backend runs a linear layer; the model's {@link Precision} picks it per layer: FP32 layers run the
+     * fp32-input mode of {@code -Dvim4j.cuda.precision} (FP32 or TF32), BF16 layers run BF16.
+     */
+    public enum GemmMode {
         /** fp32 SIMT GEMMs: the exact mode, logits within 1e-4 of the reference. */
         FP32,
         /** tensor cores, TF32 inputs (10-bit mantissa), fp32 accumulation. */
-        TF32;
+        TF32,
+        /** tensor cores, bf16 weights (converted once at load) and bf16-rounded activations, fp32 accumulation. */
+        BF16;
 
         int code() {
-            return this == FP32 ? vim4j_cuda_h.VIM4J_CUDA_PRECISION_FP32() : vim4j_cuda_h.VIM4J_CUDA_PRECISION_TF32();
+            return switch (this) {
+                case FP32 -> vim4j_cuda_h.VIM4J_CUDA_PRECISION_FP32();
+                case TF32 -> vim4j_cuda_h.VIM4J_CUDA_PRECISION_TF32();
+                case BF16 -> vim4j_cuda_h.VIM4J_CUDA_PRECISION_BF16();
+            };
         }
 
-        static Precision parse(String s) {
+        static GemmMode parse(String s) {
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new VimException("-D" + PRECISION_PROPERTY + "=" + s + ": expected fp32 or tf32");
+                throw new VimException("-D" + PRECISION_PROPERTY + "=" + s + ": expected fp32, tf32 or bf16");
             }
         }
     }
 
     private final int threads;
-    private final Precision precision;
+    private final GemmMode mode;
     private final boolean graphs;
 
     /** Kernels with the precision and graph options of the system properties. */
     public CudaKernels(int threads) {
-        this(threads, Precision.parse(System.getProperty(PRECISION_PROPERTY, "fp32")),
+        this(threads, GemmMode.parse(System.getProperty(PRECISION_PROPERTY, "fp32")),
                 Boolean.parseBoolean(System.getProperty(GRAPH_PROPERTY, "true").trim()));
     }
 
-    public CudaKernels(int threads, Precision precision, boolean graphs) {
+    public CudaKernels(int threads, GemmMode mode, boolean graphs) {
         CudaLibrary.Status s = CudaLibrary.status();
         if (!s.available()) {
             throw new VimException("backend 'cuda' is unavailable: " + s.reason());
         }
         this.threads = Math.max(1, threads);
-        this.precision = precision;
+        this.mode = mode;
         this.graphs = graphs;
     }
 
@@ -101,8 +117,25 @@ public final class CudaKernels implements Kernels {
         return threads;
     }
 
-    public Precision precision() {
-        return precision;
+    /** The mode of {@code -Dvim4j.cuda.precision} (or the constructor's). */
+    public GemmMode mode() {
+        return mode;
+    }
+
+    /** BF16 when {@code -Dvim4j.cuda.precision=bf16}: that property is this backend's way to ask for the BF16 mode. */
+    @Override
+    public Precision defaultPrecision() {
+        return mode == GemmMode.BF16 ? Precision.BF16 : Precision.FP32;
+    }
+
+    /** The GEMM mode of a layer prepared at {@code precision}; INT8 is refused. */
+    GemmMode modeFor(Precision precision) {
+        return switch (precision) {
+            case FP32 -> mode == GemmMode.TF32 ? GemmMode.TF32 : GemmMode.FP32;
+            case BF16 -> GemmMode.BF16;
+            case INT8 -> throw new VimException("backend 'cuda' cannot run precision int8 (it runs fp32, tf32 and bf16): "
+                    + "choose --precision bf16, or an int8-capable CPU backend (native, vector, scalar)");
+        };
     }
 
     public boolean graphs() {
@@ -121,6 +154,14 @@ public final class CudaKernels implements Kernels {
     @Override
     public MemorySegment allocate(Arena arena, long floats) {
         return DeviceArena.allocate(arena, Math.multiplyExact(Math.max(floats, 1), 4L));
+    }
+
+    /** A device copy of {@code host[0, bytes)} owned by {@code arena} (complete when this returns). */
+    private MemorySegment placeBytes(MemorySegment host, long bytes, Arena arena) {
+        MemorySegment d = DeviceArena.allocate(arena, Math.max(bytes, 4));
+        CudaStream.copy(d, host.asSlice(0, bytes), bytes, DEFAULT_STREAM);
+        CudaStream.synchronize(DEFAULT_STREAM);
+        return d;
     }
 
     /** A device copy of {@code host[0, floats)} owned by {@code arena} (complete when this returns). */
@@ -142,17 +183,41 @@ public final class CudaKernels implements Kernels {
         return d;
     }
 
-    /** Uploads W (N, K) as it is (PyTorch layout) and the bias, and builds the layer's argument struct, in {@code arena}. */
+    /**
+     * Uploads W (N, K) in PyTorch's layout (fp32, or bf16 bits converted on the host for the BF16 mode; an int8 weight of
+     * a quantized checkpoint is dequantized first) and the bias, and builds the layer's argument struct, in {@code arena}.
+     */
     @Override
-    public LinearWeight prepareLinear(Tensor weight, Tensor bias, Arena arena) {
-        Tensor w = weight.toF32(arena);
-        int n = Math.toIntExact(w.dim(0));
-        if (n <= 0 || w.numel() % n != 0) {
-            throw new VimException("linear weight '" + weight.name() + "': cannot view " + Arrays.toString(w.shape())
+    public LinearWeight prepareLinear(LinearSource source, Precision precision, Arena arena) {
+        GemmMode m = modeFor(precision);
+        Tensor weight = source.weight(), bias = source.bias();
+        int n = Math.toIntExact(weight.dim(0));
+        if (n <= 0 || weight.numel() % n != 0) {
+            throw new VimException("linear weight '" + weight.name() + "': cannot view " + Arrays.toString(weight.shape())
                     + " as (N, K)");
         }
-        int k = Math.toIntExact(w.numel() / n);
-        MemorySegment dw = place(w.data(), (long) n * k, arena);
+        int k = Math.toIntExact(weight.numel() / n);
+        MemorySegment dw;
+        if (m == GemmMode.BF16) {
+            MemorySegment host = arena.allocate(2L * n * k, 64);
+            for (int j = 0; j < n; j++) {
+                for (int kk = 0; kk < k; kk++) {
+                    long i = (long) j * k + kk;
+                    host.setAtIndex(ValueLayout.JAVA_SHORT, i, Quantization.toBf16(Quantization.dequantized(source, j, k, kk)));
+                }
+            }
+            dw = placeBytes(host, 2L * n * k, arena);
+        } else if (source.weightScale() != null) {
+            MemorySegment host = arena.allocate(4L * n * k, 64);
+            for (int j = 0; j < n; j++) {
+                for (int kk = 0; kk < k; kk++) {
+                    host.setAtIndex(ValueLayout.JAVA_FLOAT, (long) j * k + kk, Quantization.dequantized(source, j, k, kk));
+                }
+            }
+            dw = place(host, (long) n * k, arena);
+        } else {
+            dw = place(weight.toF32(arena).data(), (long) n * k, arena);
+        }
         MemorySegment db = MemorySegment.NULL;
         if (bias != null) {
             Tensor bt = bias.toF32(arena);
@@ -166,9 +231,9 @@ public final class CudaKernels implements Kernels {
         vim4j_cuda_linear_weight.bias(s, db);
         vim4j_cuda_linear_weight.n(s, n);
         vim4j_cuda_linear_weight.k(s, k);
-        vim4j_cuda_linear_weight.precision(s, precision.code());
+        vim4j_cuda_linear_weight.precision(s, m.code());
         vim4j_cuda_linear_weight.layout(s, vim4j_cuda_h.VIM4J_CUDA_LAYOUT_ROW_MAJOR());
-        return new CudaLinear(dw, db, n, k, precision.code(), s);
+        return new CudaLinear(dw, db, n, k, m.code(), s);
     }
 
     /** The mixer's {@code vim4j_cuda_mixer_weights}, built once in the model's {@code arena}. */

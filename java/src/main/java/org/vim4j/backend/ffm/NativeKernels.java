@@ -8,6 +8,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
+import org.vim4j.Precision;
 import org.vim4j.VimException;
 import org.vim4j.bindings.vim4j_branch_buffers;
 import org.vim4j.bindings.vim4j_branch_weights;
@@ -24,6 +25,7 @@ import org.vim4j.kernel.BranchBuffers;
 import org.vim4j.kernel.BranchWeights;
 import org.vim4j.kernel.ConvWeights;
 import org.vim4j.kernel.Kernels;
+import org.vim4j.kernel.LinearSource;
 import org.vim4j.kernel.LinearWeight;
 import org.vim4j.kernel.MixerBuffers;
 import org.vim4j.kernel.MixerDims;
@@ -152,7 +154,12 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
-    public LinearWeight prepareLinear(Tensor weight, Tensor bias, Arena arena) {
+    public LinearWeight prepareLinear(LinearSource source, Precision precision, Arena arena) {
+        if (precision != Precision.FP32 || source.weightScale() != null) {
+            throw new VimException("backend 'native' runs fp32 linear layers only, not " + precision.label()
+                    + (source.weightScale() != null ? " (an int8 weight with scales)" : ""));
+        }
+        Tensor weight = source.weight(), bias = source.bias();
         Tensor w = weight.toF32(arena);
         int n = Math.toIntExact(w.dim(0));
         if (n <= 0 || w.numel() % n != 0) {

@@ -5,10 +5,13 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import org.vim4j.Precision;
 import org.vim4j.kernel.ConvWeights;
 import org.vim4j.kernel.Kernels;
+import org.vim4j.kernel.LinearSource;
 import org.vim4j.kernel.LinearWeight;
 import org.vim4j.kernel.PatchGrid;
+import org.vim4j.kernel.Quantization;
 import org.vim4j.kernel.Rows;
 import org.vim4j.kernel.ScanInputs;
 import org.vim4j.kernel.ScanMode;
@@ -37,33 +40,78 @@ public final class ScalarKernels implements Kernels {
         return host;
     }
 
-    /** PyTorch's layout, unchanged: W (N, K) row-major, bias (N) or none. */
-    record ScalarLinear(MemorySegment w, MemorySegment bias, int outFeatures, int inFeatures) implements LinearWeight {
+    /**
+     * PyTorch's layout, unchanged: W (N, K) row-major as fp32 (FP32), bf16-rounded fp32 (BF16) or int8 with per-row
+     * scales (INT8); bias (N) or none.
+     */
+    record ScalarLinear(MemorySegment w, Quantization.Int8Weight q, MemorySegment bias, int outFeatures, int inFeatures,
+            Precision precision) implements LinearWeight {
         @Override
         public boolean hasBias() {
             return bias != null;
         }
     }
 
+    /** Every mode, literally as docs/precision.md defines it: the oracle of the other backends. */
     @Override
-    public LinearWeight prepareLinear(Tensor weight, Tensor bias, Arena arena) {
-        Tensor w = weight.toF32(arena);
-        int n = Math.toIntExact(w.dim(0));
-        int k = Math.toIntExact(w.numel() / n);
-        return new ScalarLinear(w.data(), bias == null ? null : bias.toF32(arena).data(), n, k);
+    public LinearWeight prepareLinear(LinearSource source, Precision precision, Arena arena) {
+        Tensor weight = source.weight();
+        int n = Math.toIntExact(weight.dim(0));
+        int k = Math.toIntExact(weight.numel() / n);
+        MemorySegment bias = source.bias() == null ? null : source.bias().toF32(arena).data();
+        if (precision == Precision.INT8) {
+            return new ScalarLinear(null, Quantization.int8(source, n, k, arena), bias, n, k, precision);
+        }
+        MemorySegment w = arena.allocate(4L * n * k, 64);
+        for (int j = 0; j < n; j++) {
+            for (int kk = 0; kk < k; kk++) {
+                float v = Quantization.dequantized(source, j, k, kk);
+                set(w, (long) j * k + kk, precision == Precision.BF16 ? Quantization.roundBf16(v) : v);
+            }
+        }
+        return new ScalarLinear(w, null, bias, n, k, precision);
     }
 
     @Override
     public void linear(MemorySegment a, long aOff, int lda, int m, LinearWeight lw, MemorySegment c, long cOff, int ldc) {
         ScalarLinear w = (ScalarLinear) lw;
+        if (w.precision() == Precision.INT8) {
+            linearInt8(a, aOff, lda, m, w, c, cOff, ldc);
+            return;
+        }
+        boolean bf16 = w.precision() == Precision.BF16;
         int n = w.outFeatures(), k = w.inFeatures();
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 float acc = w.bias() == null ? 0f : get(w.bias(), j);
                 for (int kk = 0; kk < k; kk++) {
-                    acc += get(a, aOff + (long) i * lda + kk) * get(w.w(), (long) j * k + kk);
+                    float x = get(a, aOff + (long) i * lda + kk);
+                    acc += (bf16 ? Quantization.roundBf16(x) : x) * get(w.w(), (long) j * k + kk);
                 }
                 set(c, cOff + (long) i * ldc + j, acc);
+            }
+        }
+    }
+
+    /** Per-token int8 activations, an exact int32 dot product, then {@code (float) acc * (sa * sw) + bias}. */
+    private static void linearInt8(MemorySegment a, long aOff, int lda, int m, ScalarLinear w, MemorySegment c, long cOff,
+            int ldc) {
+        int n = w.outFeatures(), k = w.inFeatures();
+        Quantization.Int8Weight q = w.q();
+        for (int i = 0; i < m; i++) {
+            long row = aOff + (long) i * lda;
+            float amax = 0f;
+            for (int kk = 0; kk < k; kk++) {
+                amax = Math.max(amax, Math.abs(get(a, row + kk)));
+            }
+            float inv = Quantization.inverseScale(amax), sa = Quantization.scale(amax);
+            for (int j = 0; j < n; j++) {
+                int acc = 0;
+                for (int kk = 0; kk < k; kk++) {
+                    acc += Quantization.quantize(get(a, row + kk), inv) * q.get(j, kk);
+                }
+                float v = (float) acc * (sa * q.scale(j));
+                set(c, cOff + (long) i * ldc + j, w.bias() == null ? v : v + get(w.bias(), j));
             }
         }
     }

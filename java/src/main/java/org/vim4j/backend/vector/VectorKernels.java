@@ -5,8 +5,11 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import org.vim4j.Precision;
+import org.vim4j.VimException;
 import org.vim4j.kernel.ConvWeights;
 import org.vim4j.kernel.Kernels;
+import org.vim4j.kernel.LinearSource;
 import org.vim4j.kernel.LinearWeight;
 import org.vim4j.kernel.PatchGrid;
 import org.vim4j.kernel.Rows;
@@ -60,7 +63,12 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public LinearWeight prepareLinear(Tensor weight, Tensor bias, Arena arena) {
+    public LinearWeight prepareLinear(LinearSource source, Precision precision, Arena arena) {
+        if (precision != Precision.FP32 || source.weightScale() != null) {
+            throw new VimException("backend 'vector' runs fp32 linear layers only, not " + precision.label()
+                    + (source.weightScale() != null ? " (an int8 weight with scales)" : ""));
+        }
+        Tensor weight = source.weight(), bias = source.bias();
         return PackedLinear.pack(weight, bias, arena);
     }
 

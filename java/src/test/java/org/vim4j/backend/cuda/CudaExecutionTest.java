@@ -63,7 +63,7 @@ class CudaExecutionTest {
 
     @Test
     void aShapeIsRecordedOnceAndReplayed() {
-        CudaKernels k = new CudaKernels(1, CudaKernels.Precision.FP32, true);
+        CudaKernels k = new CudaKernels(1, CudaKernels.GemmMode.FP32, true);
         try (Arena arena = Arena.ofConfined()) {
             CudaExecution exec = (CudaExecution) k.newExecution(arena, 16);
             MemorySegment dst = k.allocate(arena, 1000), src = k.allocate(arena, 1000);
@@ -85,7 +85,7 @@ class CudaExecutionTest {
 
     @Test
     void withGraphsOffEveryRunIsEager() {
-        CudaKernels k = new CudaKernels(1, CudaKernels.Precision.FP32, false);
+        CudaKernels k = new CudaKernels(1, CudaKernels.GemmMode.FP32, false);
         try (Arena arena = Arena.ofConfined()) {
             CudaExecution exec = (CudaExecution) k.newExecution(arena, 16);
             MemorySegment dst = k.allocate(arena, 1000), src = k.allocate(arena, 1000);
@@ -103,7 +103,7 @@ class CudaExecutionTest {
 
     @Test
     void recordedGraphsAreBounded() {
-        CudaKernels k = new CudaKernels(1, CudaKernels.Precision.FP32, true);
+        CudaKernels k = new CudaKernels(1, CudaKernels.GemmMode.FP32, true);
         try (Arena arena = Arena.ofConfined()) {
             CudaExecution exec = (CudaExecution) k.newExecution(arena, 16);
             MemorySegment dst = k.allocate(arena, 1000), src = k.allocate(arena, 1000);
@@ -122,7 +122,7 @@ class CudaExecutionTest {
 
     @Test
     void aTransferInsideTheForwardAbandonsTheCaptureAndRunsEagerly() {
-        CudaKernels k = new CudaKernels(1, CudaKernels.Precision.FP32, true);
+        CudaKernels k = new CudaKernels(1, CudaKernels.GemmMode.FP32, true);
         try (Arena arena = Arena.ofConfined()) {
             CudaExecution exec = (CudaExecution) k.newExecution(arena, 16);
             MemorySegment dst = k.allocate(arena, 1000), src = k.allocate(arena, 1000);
@@ -146,7 +146,7 @@ class CudaExecutionTest {
 
     @Test
     void kernelsSeeTheExecutionRunningOnTheirThread() {
-        CudaKernels k = new CudaKernels(1, CudaKernels.Precision.FP32, true);
+        CudaKernels k = new CudaKernels(1, CudaKernels.GemmMode.FP32, true);
         try (Arena arena = Arena.ofConfined()) {
             CudaExecution exec = (CudaExecution) k.newExecution(arena, 16);
             assertNull(CudaExecution.current());
@@ -163,7 +163,7 @@ class CudaExecutionTest {
 
     @Test
     void transfersOfHeapMemoryLargerThanTheStagingBufferRoundTrip() {
-        CudaKernels k = new CudaKernels(1, CudaKernels.Precision.FP32, true);
+        CudaKernels k = new CudaKernels(1, CudaKernels.GemmMode.FP32, true);
         int n = 700_001; // more than twice the 2^18-float staging buffer, and not a multiple of it
         float[] data = new float[n];
         for (int i = 0; i < n; i++) {
@@ -186,7 +186,7 @@ class CudaExecutionTest {
 
     @Test
     void theInputIsCopiedToTheDeviceWithinItsBound() {
-        CudaKernels k = new CudaKernels(1, CudaKernels.Precision.FP32, true);
+        CudaKernels k = new CudaKernels(1, CudaKernels.GemmMode.FP32, true);
         try (Arena arena = Arena.ofConfined()) {
             CudaExecution exec = (CudaExecution) k.newExecution(arena, 1000);
             MemorySegment in = exec.input(MemorySegment.ofArray(TWOS), 1000);
@@ -199,7 +199,7 @@ class CudaExecutionTest {
 
     @Test
     void deviceRangesAreBoundsCheckedBeforeAnyLaunch() {
-        CudaKernels k = new CudaKernels(1, CudaKernels.Precision.FP32, true);
+        CudaKernels k = new CudaKernels(1, CudaKernels.GemmMode.FP32, true);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment a = k.allocate(arena, 100), b = k.allocate(arena, 100);
             assertThrows(IndexOutOfBoundsException.class, () -> k.add(a, 50, b, 0, 51));

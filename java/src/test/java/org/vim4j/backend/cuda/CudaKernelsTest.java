@@ -80,7 +80,7 @@ class CudaKernelsTest {
     }
 
     private static void embed(PatchGrid grid, int d, int batch) {
-        CudaKernels k = new CudaKernels(1, CudaKernels.Precision.FP32, true);
+        CudaKernels k = new CudaKernels(1, CudaKernels.GemmMode.FP32, true);
         Random r = new Random(grid.hashCode() + d);
         int cpp = grid.patchInputs(), len = grid.tokens();
         float[] w = uniform(r, d * cpp, -1, 1), bias = uniform(r, d, -1, 1), cls = uniform(r, d, -1, 1);
@@ -133,7 +133,7 @@ class CudaKernelsTest {
 
     @Test
     void theFusedMixerMatchesTheComposition() {
-        CudaKernels k = new CudaKernels(1, CudaKernels.Precision.FP32, true);
+        CudaKernels k = new CudaKernels(1, CudaKernels.GemmMode.FP32, true);
         Random r = new Random(7);
         int batch = 2, len = 13, d = 8, maxRows = 40; // the buffers hold more rows than this call uses
         try (Arena arena = Arena.ofConfined()) {
@@ -163,7 +163,7 @@ class CudaKernelsTest {
 
     @Test
     void theArgumentStructsReachTheLibraryFieldByField() {
-        CudaKernels k = new CudaKernels(1, CudaKernels.Precision.FP32, true);
+        CudaKernels k = new CudaKernels(1, CudaKernels.GemmMode.FP32, true);
         try (Arena arena = Arena.ofConfined()) {
             Mixer m = mixer(k, arena, new Random(3), 8, 4, 2, 4);
             MixerBuffers b = k.prepareBuffers(MixerBuffers.allocate(k, arena, m.dims(), 26, k.allocate(arena, 26 * 8),
@@ -202,7 +202,7 @@ class CudaKernelsTest {
 
     @Test
     void weightsOfAnotherBackendAreRefused() {
-        CudaKernels k = new CudaKernels(1, CudaKernels.Precision.FP32, true);
+        CudaKernels k = new CudaKernels(1, CudaKernels.GemmMode.FP32, true);
         try (Arena arena = Arena.ofConfined()) {
             Tensor t = Tensor.copyOf(arena, "w", new float[6], 2, 3);
             Kernels scalar = REF;
