@@ -89,6 +89,12 @@ for b in vector native; do
   bench e2e --model vim-tiny --backend $b --threads "$T" "${PEER[@]}" --csv "$OUT/peers.csv" >/dev/null || log "vim $b skipped"
   bench e2e --model deit-tiny --attention full --backend $b --threads "$T" "${PEER[@]}" --csv "$OUT/peers.csv" >/dev/null || log "deit $b skipped"
 done
+# Vim-Tiny at the lower precisions (docs/precision.md), same settings: the rows of RESULTS.md section 2b.
+for b in native vector; do
+  for p in bf16 int8; do
+    bench e2e --model vim-tiny --precision $p --backend $b --threads "$T" "${PEER[@]}" --csv "$OUT/peers.csv" >/dev/null || log "vim $b $p skipped"
+  done
+done
 bench e2e --model vim-tiny --backend scalar "${SCALAR[@]}" --csv "$OUT/peers.csv" >/dev/null
 bench e2e --model deit-tiny --attention full --backend scalar "${SCALAR[@]}" --csv "$OUT/peers.csv" >/dev/null
 rm -f "$OUT/torch.jsonl"

@@ -17,6 +17,13 @@ public final class BenchMain {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(new CommandLine(new BenchMain()).execute(args));
+        // A VimException (bad option, unavailable backend or precision) is the user's answer: its message, not a trace.
+        System.exit(new CommandLine(new BenchMain()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (!(e instanceof org.vim4j.VimException)) {
+                throw e;
+            }
+            cmd.getErr().println("vim4j-benchmarks: " + e.getMessage());
+            return 2;
+        }).execute(args));
     }
 }

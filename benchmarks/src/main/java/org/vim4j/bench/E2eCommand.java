@@ -27,6 +27,9 @@ final class E2eCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "1")
     int batch;
 
+    @Option(names = "--precision", defaultValue = "fp32", description = "Vim's linear projections: fp32|bf16|int8 (docs/precision.md)")
+    String precision;
+
     @Option(names = "--json", description = "print JSON instead of CSV")
     boolean json;
 
@@ -40,7 +43,8 @@ final class E2eCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AttentionKind kind = AttentionKind.valueOf(attention.toUpperCase(java.util.Locale.ROOT));
         ResultRow row;
-        try (Workload w = Workloads.create(model, kind, run.backend(), run.threads(), resolution, batch)) {
+        try (Workload w = Workloads.create(model, kind, run.backend(), run.threads(), resolution, batch,
+                org.vim4j.Precision.parse(precision))) {
             Measurement m = Measurement.of(w, run.warmupSeconds, run.minRuns, run.maxRuns, run.seconds);
             row = ResultRow.of(w, m, PeakRss.bytes());
         }

@@ -11,6 +11,7 @@ import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
 import org.vim4j.BackendKind;
 import org.vim4j.OutputKind;
+import org.vim4j.Precision;
 import org.vim4j.VimConfig;
 
 /** Vim through the public API ({@code VimSession.run} on caller-owned segments, the allocation-free path). */
@@ -22,11 +23,12 @@ final class VimWorkload implements Workload {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment in, out;
 
-    VimWorkload(String preset, BackendKind backend, int threads, int resolution, int batch) {
+    VimWorkload(String preset, BackendKind backend, int threads, int resolution, int batch, Precision precision) {
         this.preset = preset;
         this.resolution = resolution;
         this.batch = batch;
-        this.model = VimModel.random(VimConfig.preset(preset), 42, VimOptions.defaults().withBackend(backend).withThreads(threads));
+        this.model = VimModel.random(VimConfig.preset(preset), 42, VimOptions.defaults().withBackend(backend).withThreads(threads)
+                .withPrecision(precision));
         this.session = model.newSession(batch, resolution, resolution);
         VimConfig c = model.config();
         in = randomInput(arena, (long) batch * c.channels() * resolution * resolution);
@@ -43,8 +45,9 @@ final class VimWorkload implements Workload {
     }
 
     @Override
+    /** {@code vim-tiny}, or {@code vim-tiny-int8} etc. at another precision than fp32 (one CSV column for both). */
     public String model() {
-        return "vim-" + preset;
+        return "vim-" + preset + (model.precision() == Precision.FP32 ? "" : "-" + model.precision().label());
     }
 
     @Override
@@ -84,8 +87,21 @@ final class VimWorkload implements Workload {
     }
 
     @Override
+    /**
+     * The weights' bytes at the model's precision, computed from the config: the mixers' in_proj, x_proj and out_proj at
+     * 2 bytes (bf16) or 1 byte plus a 4-byte scale per output channel (int8), everything else fp32 (docs/precision.md).
+     */
     public long weightBytes() {
-        return model.config().parameterCount() * 4;
+        VimConfig c = model.config();
+        long d = c.embedDim(), e = c.dInner(), xOut = c.dtRank() + 2L * c.dState();
+        long projRows = 2 * e + 2 * xOut + d;
+        long projParams = c.depth() * (2 * e * d + 2 * xOut * e + d * e);
+        long rest = (c.parameterCount() - projParams) * 4;
+        return rest + switch (model.precision()) {
+            case FP32 -> projParams * 4;
+            case BF16 -> projParams * 2;
+            case INT8 -> projParams + c.depth() * projRows * 4;
+        };
     }
 
     @Override
