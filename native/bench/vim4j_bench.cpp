@@ -97,7 +97,7 @@ void bench_linear(const char* name, int m, int k, int n, int lda, int threads) {
     std::vector<float> w = packed(n, k, 0.1f);
     std::vector<float> c(static_cast<size_t>(m) * n);
     const vim4j_rows A{a.data(), lda}, C{c.data(), n};
-    const vim4j_linear_weight W{w.data(), nullptr, n, k};
+    const vim4j_linear_weight W{w.data(), nullptr, n, k, VIM4J_PRECISION_FP32, 0, nullptr};
     Timing t = time_it([&] { check(vim4j_linear(g_rt[threads], &A, m, &W, &C), name); });
     const double gflop = 2.0 * m * n * k * 1e-9;
     if (threads == 1) {
@@ -187,9 +187,10 @@ void bench_mixer_stack(int batch) {
     for (LayerW& w : layers) {
         vim4j_branch_weights br[2];
         for (int i = 0; i < 2; ++i)
-            br[i] = {{w.conv_w[i].data(), w.conv_b[i].data(), E, K}, {w.x_proj[i].data(), nullptr, XD, E},
-                     {w.dt_proj[i].data(), nullptr, E, R}, {w.a_t[i].data(), w.d[i].data(), w.dt_bias[i].data(), E, N}};
-        mw.push_back({{w.in_proj.data(), nullptr, 2 * E, D}, br[0], br[1], {w.out_proj.data(), nullptr, D, E}});
+            br[i] = {{w.conv_w[i].data(), w.conv_b[i].data(), E, K}, {w.x_proj[i].data(), nullptr, XD, E, VIM4J_PRECISION_FP32, 0, nullptr},
+                     {w.dt_proj[i].data(), nullptr, E, R, VIM4J_PRECISION_FP32, 0, nullptr}, {w.a_t[i].data(), w.d[i].data(), w.dt_bias[i].data(), E, N}};
+        mw.push_back({{w.in_proj.data(), nullptr, 2 * E, D, VIM4J_PRECISION_FP32, 0, nullptr}, br[0], br[1],
+                      {w.out_proj.data(), nullptr, D, E, VIM4J_PRECISION_FP32, 0, nullptr}});
     }
     vim4j_runtime* rt = nullptr;
     auto stack = [&] {
