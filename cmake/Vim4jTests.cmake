@@ -25,10 +25,21 @@ endfunction()
 
 function(vim4j_add_tests)
   find_package(Threads REQUIRED)
-  foreach(t test_kernels test_mixer test_errors test_runtime)
+  foreach(t test_kernels test_mixer test_errors test_runtime test_precision)
     vim4j_add_test_executable(${t})
     vim4j_add_tier_tests(${t})
   endforeach()
+  # The avx512 tier once more without avx512_bf16 / avx512_vnni: the fallbacks of the BF16 and INT8 layers.
+  if("avx512" IN_LIST VIM4J_TIERS)
+    foreach(t test_precision test_mixer)
+      add_test(NAME ${t}.avx512-noext COMMAND ${t})
+      set_tests_properties(${t}.avx512-noext PROPERTIES
+        ENVIRONMENT "VIM4J_MAX_ISA=avx512;VIM4J_EXPECT_ISA=avx512;VIM4J_AVX512_EXT=none"
+        SKIP_RETURN_CODE 77
+        TIMEOUT 600
+        LABELS "vim4j;avx512")
+    endforeach()
+  endif()
 
   # Tier isolation and export checks on the built objects (needs binutils).
   find_program(VIM4J_OBJDUMP NAMES objdump)

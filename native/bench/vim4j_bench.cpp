@@ -92,12 +92,46 @@ std::vector<float> packed(int n, int k, float scale) {
 // The runtimes of 1 and 2 threads.
 vim4j_runtime* g_rt[3] = {};
 
-void bench_linear(const char* name, int m, int k, int n, int lda, int threads) {
+// W packed at a precision (INT8: quantized per output channel with scales = amax / 127, as Quantization.int8).
+struct LowpWeight {
+    std::vector<float> packed, scales;
+};
+
+LowpWeight packed_at(int precision, int n, int k, float scale) {
+    std::vector<float> w = randv(static_cast<size_t>(n) * k, -scale, scale);
+    LowpWeight out;
+    out.packed.resize(static_cast<size_t>((vim4j_linear_packed_bytes(precision, n, k) + 3) / 4));
+    if (precision == VIM4J_PRECISION_BF16) {
+        check(vim4j_linear_pack_bf16(w.data(), n, k, out.packed.data()), "pack_bf16");
+    } else if (precision == VIM4J_PRECISION_INT8) {
+        std::vector<int8_t> q(w.size());
+        out.scales.resize(n);
+        for (int j = 0; j < n; ++j) {
+            float amax = 0.0f;
+            for (int kk = 0; kk < k; ++kk) amax = std::max(amax, std::fabs(w[static_cast<size_t>(j) * k + kk]));
+            out.scales[j] = amax / 127.0f;
+            for (int kk = 0; kk < k; ++kk)
+                q[static_cast<size_t>(j) * k + kk] =
+                    static_cast<int8_t>(std::nearbyint(w[static_cast<size_t>(j) * k + kk] * (127.0f / amax)));
+        }
+        check(vim4j_linear_pack_int8(q.data(), n, k, out.packed.data()), "pack_int8");
+    } else {
+        check(vim4j_linear_pack(w.data(), n, k, out.packed.data()), "pack");
+    }
+    return out;
+}
+
+const char* precision_name(int p) { return p == VIM4J_PRECISION_BF16 ? "bf16" : p == VIM4J_PRECISION_INT8 ? "int8" : "fp32"; }
+
+void bench_linear(const char* shape, int m, int k, int n, int lda, int threads, int precision = VIM4J_PRECISION_FP32) {
+    char name[64];
+    std::snprintf(name, sizeof(name), "%s %s", precision_name(precision), shape);
     std::vector<float> a = randv(static_cast<size_t>(m) * lda, -1, 1);
-    std::vector<float> w = packed(n, k, 0.1f);
+    const LowpWeight w = packed_at(precision, n, k, 0.1f);
     std::vector<float> c(static_cast<size_t>(m) * n);
     const vim4j_rows A{a.data(), lda}, C{c.data(), n};
-    const vim4j_linear_weight W{w.data(), nullptr, n, k};
+    const vim4j_linear_weight W{w.packed.data(), nullptr, n, k, precision, 0,
+                                precision == VIM4J_PRECISION_INT8 ? w.scales.data() : nullptr};
     Timing t = time_it([&] { check(vim4j_linear(g_rt[threads], &A, m, &W, &C), name); });
     const double gflop = 2.0 * m * n * k * 1e-9;
     if (threads == 1) {
@@ -187,9 +221,10 @@ void bench_mixer_stack(int batch) {
     for (LayerW& w : layers) {
         vim4j_branch_weights br[2];
         for (int i = 0; i < 2; ++i)
-            br[i] = {{w.conv_w[i].data(), w.conv_b[i].data(), E, K}, {w.x_proj[i].data(), nullptr, XD, E},
-                     {w.dt_proj[i].data(), nullptr, E, R}, {w.a_t[i].data(), w.d[i].data(), w.dt_bias[i].data(), E, N}};
-        mw.push_back({{w.in_proj.data(), nullptr, 2 * E, D}, br[0], br[1], {w.out_proj.data(), nullptr, D, E}});
+            br[i] = {{w.conv_w[i].data(), w.conv_b[i].data(), E, K}, {w.x_proj[i].data(), nullptr, XD, E, VIM4J_PRECISION_FP32, 0, nullptr},
+                     {w.dt_proj[i].data(), nullptr, E, R, VIM4J_PRECISION_FP32, 0, nullptr}, {w.a_t[i].data(), w.d[i].data(), w.dt_bias[i].data(), E, N}};
+        mw.push_back({{w.in_proj.data(), nullptr, 2 * E, D, VIM4J_PRECISION_FP32, 0, nullptr}, br[0], br[1],
+                      {w.out_proj.data(), nullptr, D, E, VIM4J_PRECISION_FP32, 0, nullptr}});
     }
     vim4j_runtime* rt = nullptr;
     auto stack = [&] {
@@ -230,9 +265,12 @@ int main(int argc, char** argv) {
     if (wants(argc, argv, "gemm")) {
         for (int threads = 1; threads <= 2; ++threads) {
             std::printf("GEMM (%d thread%s)\n", threads, threads > 1 ? "s" : "");
-            bench_linear("in_proj  197x192 -> 768", L, D, 2 * E, D, threads);
-            bench_linear("out_proj 197x384 -> 192", L, E, D, E, threads);
-            bench_linear("x_proj   197x384 -> 44", L, E, XD, E, threads);
+            // every precision of the projections VimWeights prepares at the model's precision (dt_proj stays fp32)
+            for (int p : {VIM4J_PRECISION_FP32, VIM4J_PRECISION_BF16, VIM4J_PRECISION_INT8}) {
+                bench_linear("in_proj  197x192 -> 768", L, D, 2 * E, D, threads, p);
+                bench_linear("out_proj 197x384 -> 192", L, E, D, E, threads, p);
+                bench_linear("x_proj   197x384 -> 44", L, E, XD, E, threads, p);
+            }
             bench_linear("dt_proj  197x12 -> 384", L, R, E, XD, threads);
             std::printf("GEMM, Vim-Small shapes (D = 384, d_inner = 768, dt_rank 24; %d thread%s)\n", threads,
                         threads > 1 ? "s" : "");

@@ -5,7 +5,9 @@
  * callbacks, no bit fields, no implicit padding inside a struct.
  *
  * Conventions (identical to org.vim4j.kernel.Kernels):
- *  - all tensors are fp32; pointers already point at the first element; leading dimensions (ld) count floats;
+ *  - all activations are fp32; pointers already point at the first element; leading dimensions (ld) count floats.
+ *    A linear layer's weight may be stored at a lower precision (VIM4J_PRECISION_*, docs/precision.md); its
+ *    inputs and outputs stay fp32;
  *  - a matrix argument is a struct vim4j_rows view: row i starts at data + i * ld;
  *  - activations are token-major: `len` rows of `channels` floats per sequence, `batch` sequences back to back;
  *  - the reverse scan direction reads index len-1-t; nothing is ever copied flipped;
@@ -27,7 +29,7 @@
 extern "C" {
 #endif
 
-#define VIM4J_ABI_VERSION 2
+#define VIM4J_ABI_VERSION 3
 
 #define VIM4J_OK 0
 #define VIM4J_ERR_INVALID_ARGUMENT 1
@@ -42,6 +44,15 @@ extern "C" {
 /* Most threads one runtime may have (the process's pool has at most VIM4J_MAX_THREADS - 1 workers). */
 #define VIM4J_MAX_THREADS 1024
 
+/* Precision of a linear layer's arithmetic (struct vim4j_linear_weight.precision; docs/precision.md):
+ *  FP32: fp32 weights and products;
+ *  BF16: weights and activations rounded to bf16 (nearest even), products exact, fp32 sums;
+ *  INT8: weights int8 per output channel (scales sw), activations int8 per row at run time (amax / 127),
+ *        exact int32 dot products, then c = (float) acc * (sa * sw) + bias. */
+#define VIM4J_PRECISION_FP32 0
+#define VIM4J_PRECISION_BF16 1
+#define VIM4J_PRECISION_INT8 2
+
 /* Flags of vim4j_selective_scan. */
 #define VIM4J_SCAN_REVERSE 1
 #define VIM4J_SCAN_ACCUMULATE 2
@@ -55,12 +66,25 @@ struct vim4j_rows {
     int64_t ld;
 };
 
-/* A linear layer y = x W^T + bias: W (n, k) packed by vim4j_linear_pack for this process; bias (n) or NULL. */
+/* A linear layer y = x W^T + bias of W (n, k), packed for this process at one precision. The first four fields
+ * are those of ABI version 2, so an initialiser {packed, bias, n, k} still describes an fp32 layer.
+ *  packed:    W packed by the pack function of `precision` (vim4j_linear_pack, vim4j_linear_pack_bf16,
+ *             vim4j_linear_pack_int8) into vim4j_linear_packed_bytes(precision, n, k) bytes, 64-byte aligned
+ *             preferred; an INT8 buffer also holds the VNNI compensation 128 * sum_k qw[j, k] of each column;
+ *  bias:      n floats, or NULL for none;
+ *  n, k:      output and input features, >= 1;
+ *  precision: VIM4J_PRECISION_FP32, _BF16 or _INT8;
+ *  reserved:  must be 0 (keeps the struct free of implicit padding);
+ *  scales:    INT8 only: the n per-output-channel weight scales sw (finite, >= 0), W[j, :] = qw[j, :] * sw[j];
+ *             NULL for FP32 and BF16. */
 struct vim4j_linear_weight {
-    const float* packed;
+    const void* packed;
     const float* bias;
     int32_t n;
     int32_t k;
+    int32_t precision;
+    int32_t reserved;
+    const float* scales;
 };
 
 /* A depthwise causal conv1d: weight (channels, kernel) and bias (channels). */
@@ -142,7 +166,8 @@ int32_t vim4j_abi_version(void);
 const char* vim4j_last_error(void);
 
 /* The instruction-set tier chosen at load time from cpuid, capped by the environment variable
- * VIM4J_MAX_ISA=portable|avx2|avx512. */
+ * VIM4J_MAX_ISA=portable|avx2|avx512. Within the avx512 tier, BF16 layers use avx512_bf16 and INT8 layers
+ * avx512_vnni where cpuid reports them, unless VIM4J_AVX512_EXT=none (the fallbacks then run: same results). */
 int32_t vim4j_isa(void);
 
 /* A runtime of `threads` threads (1..VIM4J_MAX_THREADS), the caller's included: its calls use up to threads - 1
@@ -163,7 +188,23 @@ int64_t vim4j_linear_packed_size(int32_t n, int32_t k);
 /* Packs W (n, k) row-major (PyTorch layout) into `packed` (vim4j_linear_packed_size floats) for this ISA. */
 int32_t vim4j_linear_pack(const float* w, int32_t n, int32_t k, float* packed);
 
-/* c[i, j] = bias[j] + sum_k a[i, k] * W[j, k] for i < m, j < w->n, k < w->k. */
+/* Bytes needed to pack a linear weight W (n, k) at `precision` (VIM4J_PRECISION_*) for this ISA: 4 *
+ * vim4j_linear_packed_size(n, k) for FP32; -1 if n or k < 1 or the precision is unknown. */
+int64_t vim4j_linear_packed_bytes(int32_t precision, int32_t n, int32_t k);
+
+/* Packs fp32 W (n, k) row-major as bf16 (rounded to nearest even, NaN kept) into `packed`
+ * (vim4j_linear_packed_bytes(VIM4J_PRECISION_BF16, n, k) bytes) for this ISA. */
+int32_t vim4j_linear_pack_bf16(const float* w, int32_t n, int32_t k, void* packed);
+
+/* Packs int8 qw (n, k) row-major, each in [-127, 127] (-128 is refused), into `packed`
+ * (vim4j_linear_packed_bytes(VIM4J_PRECISION_INT8, n, k) bytes) for this ISA, with the compensation of each
+ * column. The scales are not packed: struct vim4j_linear_weight.scales points at them. */
+int32_t vim4j_linear_pack_int8(const int8_t* qw, int32_t n, int32_t k, void* packed);
+
+/* c[i, j] = bias[j] + sum_k a[i, k] * W[j, k] for i < m, j < w->n, k < w->k, at w->precision: the products and
+ * sums of docs/precision.md (BF16 and INT8 read a as bf16 or int8 values; an INT8 row's scale is taken over its
+ * k values). BF16 sums are fp32 in an order of the library's choosing (avx512_bf16's vdpbf16ps where the CPU has
+ * it, which also reads bf16 subnormals as 0); INT8 results equal the definition's bit for bit. */
 int32_t vim4j_linear(struct vim4j_runtime* runtime, const struct vim4j_rows* a, int32_t m,
                      const struct vim4j_linear_weight* w, const struct vim4j_rows* c);
 

@@ -2,6 +2,7 @@
 #ifndef VIM4J_TEST_COMMON_H
 #define VIM4J_TEST_COMMON_H
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -185,6 +186,70 @@ inline vim4j_runtime* runtime(int threads) {
 
 inline vim4j_rows rows(float* data, int64_t ld) { return vim4j_rows{data, ld}; }
 inline vim4j_rows rows(const float* data, int64_t ld) { return vim4j_rows{const_cast<float*>(data), ld}; }
+
+// ---------------------------------------------------------------------- BF16 / INT8 (docs/precision.md, literally)
+
+// fp32 -> bf16 -> fp32, round to nearest even, NaN kept (a quiet NaN).
+inline float round_bf16(float f) {
+    uint32_t b;
+    std::memcpy(&b, &f, sizeof(b));
+    if ((b & 0x7fffffffu) > 0x7f800000u) {
+        b = (b & 0xffff0000u) | 0x00400000u;
+    } else {
+        b = (b + 0x7fffu + ((b >> 16) & 1u)) & 0xffff0000u;
+    }
+    float r;
+    std::memcpy(&r, &b, sizeof(r));
+    return r;
+}
+
+// clamp(rint(v * inv), -127, 127) with a NaN product giving 0, as Java's (byte) cast of the clamped double does.
+inline int8_t quantize_i8(float v, float inv) {
+    const float p = v * inv;
+    double r = std::nearbyint(static_cast<double>(p));  // round half to even in the default rounding mode
+    if (std::isnan(r)) return 0;
+    r = std::max(-127.0, std::min(127.0, r));
+    return static_cast<int8_t>(r);
+}
+
+// Per-output-channel int8 weights of w (n, k): qw and sw = amax / 127 (Quantization.int8).
+inline void quantize_weights(const float* w, int n, int k, std::vector<int8_t>& qw, std::vector<float>& sw) {
+    qw.assign(static_cast<size_t>(n) * k, 0);
+    sw.assign(n, 0.0f);
+    for (int j = 0; j < n; ++j) {
+        float amax = 0.0f;
+        for (int kk = 0; kk < k; ++kk) amax = std::max(amax, std::fabs(w[static_cast<size_t>(j) * k + kk]));
+        const float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+        sw[j] = amax / 127.0f;
+        for (int kk = 0; kk < k; ++kk) qw[static_cast<size_t>(j) * k + kk] = quantize_i8(w[static_cast<size_t>(j) * k + kk], inv);
+    }
+}
+
+// A weight packed by the library at a precision, with its ABI struct.
+struct PackedLinear {
+    std::vector<float> packed;  // floats, to get their alignment; holds bytes for BF16 / INT8
+    std::vector<float> scales;  // INT8
+    int n = 0, k = 0, precision = VIM4J_PRECISION_FP32;
+    vim4j_linear_weight abi(const float* bias) const {
+        return {packed.data(), bias, n, k, precision, 0, precision == VIM4J_PRECISION_INT8 ? scales.data() : nullptr};
+    }
+};
+
+// Packs fp32 w (n, k) at `precision` (INT8: quantized per output channel first). Returns false on a failed call.
+inline bool pack_linear(const float* w, int n, int k, int precision, PackedLinear& out) {
+    out.n = n;
+    out.k = k;
+    out.precision = precision;
+    const int64_t bytes = vim4j_linear_packed_bytes(precision, n, k);
+    if (bytes <= 0) return false;
+    // one extra float of sentinel past the end, checked by the callers that care
+    out.packed.assign(static_cast<size_t>((bytes + 3) / 4) + 1, -7.0f);
+    if (precision == VIM4J_PRECISION_FP32) return vim4j_linear_pack(w, n, k, out.packed.data()) == VIM4J_OK;
+    if (precision == VIM4J_PRECISION_BF16) return vim4j_linear_pack_bf16(w, n, k, out.packed.data()) == VIM4J_OK;
+    std::vector<int8_t> qw;
+    quantize_weights(w, n, k, qw, out.scales);
+    return vim4j_linear_pack_int8(qw.data(), n, k, out.packed.data()) == VIM4J_OK;
+}
 
 inline double softplus_d(double v) { return v > 20.0 ? v : std::log1p(std::exp(v)); }
 inline double silu_d(double v) { return v / (1.0 + std::exp(-v)); }

@@ -67,7 +67,7 @@ int main() {
     VT_CHECK_OK(vim4j_linear_pack(p, 4, 4, o));
     {
         const char* L = "vim4j_linear";
-        const vim4j_linear_weight w{o, nullptr, 4, 4};
+        const vim4j_linear_weight w{o, nullptr, 4, 4, VIM4J_PRECISION_FP32, 0, nullptr};
         const vim4j_rows a{p, 4}, c{p + 64, 4};
         EXPECT_ERR(vim4j_linear(rt, nullptr, 2, &w, &c), L, "a");
         EXPECT_ERR(vim4j_linear(rt, &a, 2, nullptr, &c), L, "w");
@@ -76,7 +76,7 @@ int main() {
         EXPECT_ERR(vim4j_linear(rt, &a_null, 2, &w, &c), L, "a->data");
         EXPECT_ERR(vim4j_linear(rt, &a, 2, &w, &c_null), L, "c->data");
         EXPECT_ERR(vim4j_linear(rt, &a, -1, &w, &c), L, "m");
-        const vim4j_linear_weight w_null{nullptr, nullptr, 4, 4}, w_n{o, nullptr, 0, 4}, w_k{o, nullptr, 4, 0};
+        const vim4j_linear_weight w_null{nullptr, nullptr, 4, 4, VIM4J_PRECISION_FP32, 0, nullptr}, w_n{o, nullptr, 0, 4, VIM4J_PRECISION_FP32, 0, nullptr}, w_k{o, nullptr, 4, 0, VIM4J_PRECISION_FP32, 0, nullptr};
         EXPECT_ERR(vim4j_linear(rt, &a, 2, &w_null, &c), L, "w->packed");
         EXPECT_ERR(vim4j_linear(rt, &a, 2, &w_n, &c), L, "w->n");
         EXPECT_ERR(vim4j_linear(rt, &a, 2, &w_k, &c), L, "w->k");
@@ -189,8 +189,10 @@ int main() {
     {
         const char* M = "vim4j_mixer_forward";
         const float* w = p;
-        const vim4j_branch_weights br{{w, w, 8, 2}, {w, nullptr, 5, 8}, {w, nullptr, 8, 1}, {w, w, w, 8, 2}};
-        const vim4j_mixer_weights mw{{w, nullptr, 16, 4}, br, br, {w, nullptr, 4, 8}};
+        const vim4j_branch_weights br{{w, w, 8, 2}, {w, nullptr, 5, 8, VIM4J_PRECISION_FP32, 0, nullptr},
+                                      {w, nullptr, 8, 1, VIM4J_PRECISION_FP32, 0, nullptr}, {w, w, w, 8, 2}};
+        const vim4j_mixer_weights mw{{w, nullptr, 16, 4, VIM4J_PRECISION_FP32, 0, nullptr}, br, br,
+                                     {w, nullptr, 4, 8, VIM4J_PRECISION_FP32, 0, nullptr}};
         const vim4j_mixer_buffers mb{{4, 8, 2, 1}, 2, o, o, o, o, o, {o, o}, {o, o}};
         VT_CHECK_OK(vim4j_mixer_forward(rt, &mw, &mb, 1, 2));
         EXPECT_ERR(vim4j_mixer_forward(rt, nullptr, &mb, 1, 2), M, "w");
@@ -276,7 +278,7 @@ int main() {
 
     // the last error is per thread: another thread starts with "" and its failures stay its own
     {
-        const vim4j_linear_weight w{o, nullptr, 4, 4};
+        const vim4j_linear_weight w{o, nullptr, 4, 4, VIM4J_PRECISION_FP32, 0, nullptr};
         const vim4j_rows a{p, 3}, c{p + 64, 4};
         EXPECT_ERR(vim4j_linear(rt, &a, 2, &w, &c), "vim4j_linear", "a->ld");
         std::string other_initial, other_after;

@@ -58,7 +58,7 @@ void linear_case(Rng& rng, int m, int n, int k, bool with_bias, int lda, int ldc
     Packed p = pack(w, n, k);
     Buf c(static_cast<size_t>(m) * ldc);
     const vim4j_rows A = vt::rows(a.data(), lda), C = vt::rows(c.data(), ldc);
-    const vim4j_linear_weight W{p.buf.data(), with_bias ? bias.data() : nullptr, n, k};
+    const vim4j_linear_weight W{p.buf.data(), with_bias ? bias.data() : nullptr, n, k, VIM4J_PRECISION_FP32, 0, nullptr};
     VT_CHECK_OK(vim4j_linear(next_runtime(), &A, m, &W, &C));
     VT_CHECK(c.guards() && a.guards(), "linear m=%d n=%d k=%d wrote outside c", m, n, k);
     for (int i = 0; i < m; ++i) {
@@ -108,7 +108,7 @@ void test_linear() {
         rng.fill(w, -1, 1);
         rng.fill(bias, -1, 1);
         Packed p = pack(w, n, k);
-        const vim4j_linear_weight W{p.buf.data(), bias.data(), n, k};
+        const vim4j_linear_weight W{p.buf.data(), bias.data(), n, k, VIM4J_PRECISION_FP32, 0, nullptr};
         Buf full(static_cast<size_t>(m) * n), parts(static_cast<size_t>(m) * n);
         const vim4j_rows A = vt::rows(a.data(), k), F = vt::rows(full.data(), n);
         VT_CHECK_OK(vim4j_linear(nullptr, &A, m, &W, &F));
@@ -131,7 +131,7 @@ void test_linear() {
             rng.fill(w, -1, 1);
             rng.fill(bias, -1, 1);
             Packed p = pack(w, n, k);
-            const vim4j_linear_weight W{p.buf.data(), bias.data(), n, k};
+            const vim4j_linear_weight W{p.buf.data(), bias.data(), n, k, VIM4J_PRECISION_FP32, 0, nullptr};
             const vim4j_rows A = vt::rows(a.data(), k);
             Buf one(static_cast<size_t>(m) * n);
             const vim4j_rows O = vt::rows(one.data(), n);
@@ -155,7 +155,7 @@ void test_linear() {
         Packed p = pack(w, n, k);
         Buf c(static_cast<size_t>(m) * n);
         const vim4j_rows A = vt::rows(a.data(), k), C = vt::rows(c.data(), n);
-        const vim4j_linear_weight W{p.buf.data(), nullptr, n, k};
+        const vim4j_linear_weight W{p.buf.data(), nullptr, n, k, VIM4J_PRECISION_FP32, 0, nullptr};
         VT_CHECK_OK(vim4j_linear(next_runtime(), &A, m, &W, &C));
         for (int i = 0; i < m; ++i)
             for (int j = 0; j < n; ++j)

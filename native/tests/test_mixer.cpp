@@ -19,17 +19,20 @@ struct Cfg {
 
 struct Linear {
     Buf w;       // (n, k) PyTorch layout
-    Buf packed;
+    vt::PackedLinear packed;
     Buf bias;    // empty: no bias
     int n, k;
-    vim4j_linear_weight abi() const { return {packed.data(), bias.size() > 0 ? bias.data() : nullptr, n, k}; }
+    vim4j_linear_weight abi() const { return packed.abi(bias.size() > 0 ? bias.data() : nullptr); }
 };
 
-Linear make_linear(Rng& rng, int n, int k, float scale, bool with_bias = false) {
-    Linear l{Buf(static_cast<size_t>(n) * k), Buf(), Buf(), n, k};
+// The precision of the layers' in_proj, x_proj and out_proj (dt_proj stays fp32, as VimWeights prepares it).
+int g_precision = VIM4J_PRECISION_FP32;
+
+Linear make_linear(Rng& rng, int n, int k, float scale, bool with_bias = false, bool lowp = true) {
+    Linear l{Buf(static_cast<size_t>(n) * k), {}, Buf(), n, k};
     rng.fill(l.w, -scale, scale);
-    l.packed = Buf(static_cast<size_t>(vim4j_linear_packed_size(n, k)));
-    VT_CHECK_OK(vim4j_linear_pack(l.w.data(), n, k, l.packed.data()));
+    VT_CHECK(vt::pack_linear(l.w.data(), n, k, lowp ? g_precision : VIM4J_PRECISION_FP32, l.packed), "pack: %s",
+             vim4j_last_error());
     if (with_bias) {
         l.bias = Buf(n);
         rng.fill(l.bias, -0.2f, 0.2f);
@@ -65,7 +68,7 @@ Layer make_layer(Rng& rng, const Cfg& c, bool biases = false) {
         b.conv_b = Buf(c.E);
         rng.fill(b.conv_b, -0.2f, 0.2f);
         b.x_proj = make_linear(rng, c.R + 2 * c.N, c.E, 1.0f / std::sqrt(static_cast<float>(c.E)), biases);
-        b.dt_proj = make_linear(rng, c.E, c.R, 1.0f / std::sqrt(static_cast<float>(c.R)), biases);
+        b.dt_proj = make_linear(rng, c.E, c.R, 1.0f / std::sqrt(static_cast<float>(c.R)), biases, false);
         b.dt_bias = Buf(c.E);
         for (int e = 0; e < c.E; ++e) {
             const double dt = std::exp(rng.uniform(std::log(0.001f), std::log(0.1f)));
@@ -283,6 +286,16 @@ int main() {
     test_config(rng, Cfg{2, 197, 192, 384, 16, 12, 4}, false);  // batch 2
     test_config(rng, Cfg{2, 13, 24, 40, 16, 3, 4}, true, true);  // biases on every projection
     test_concurrent_callers(rng);
+    // BF16 and INT8 projections: the fused layer against the same primitives (which test_precision checks against
+    // docs/precision.md), bit for bit, on every thread count; the double reference above is fp32's only.
+    for (int precision : {VIM4J_PRECISION_BF16, VIM4J_PRECISION_INT8}) {
+        g_precision = precision;
+        for (const Cfg& c : cfgs) test_config(rng, c, false);
+        test_config(rng, Cfg{1, 197, 192, 384, 16, 12, 4}, false);
+        test_config(rng, Cfg{2, 13, 24, 40, 16, 3, 4}, false, true);
+        test_concurrent_callers(rng);
+    }
+    g_precision = VIM4J_PRECISION_FP32;
     // zero rows is a no-op
     {
         const Cfg c{0, 5, 8, 16, 4, 2, 4};

@@ -45,7 +45,7 @@ struct Gemm {
     }
     int32_t run(vim4j_runtime* rt, Buf& c) const {
         const vim4j_rows A = vt::rows(a.data(), k), C = vt::rows(c.data(), n);
-        const vim4j_linear_weight W{packed.data(), nullptr, n, k};
+        const vim4j_linear_weight W{packed.data(), nullptr, n, k, VIM4J_PRECISION_FP32, 0, nullptr};
         return vim4j_linear(rt, &A, m, &W, &C);
     }
     bool same(const Buf& c) const { return std::memcmp(c.data(), one.data(), sizeof(float) * one.size()) == 0; }
@@ -86,7 +86,7 @@ int main() {
         Buf packed(static_cast<size_t>(vim4j_linear_packed_size(8, 32)));
         VT_CHECK_OK(vim4j_linear_pack(w.data(), 8, 32, packed.data()));
         const vim4j_rows A = vt::rows(a.data(), 32), C = vt::rows(c.data(), 8);
-        const vim4j_linear_weight W{packed.data(), nullptr, 8, 32};
+        const vim4j_linear_weight W{packed.data(), nullptr, 8, 32, VIM4J_PRECISION_FP32, 0, nullptr};
         VT_CHECK_OK(vim4j_linear(rt3, &A, 16, &W, &C));
         expect_workers(0, "after a 16x32x8 GEMM on 3 threads");
     }

@@ -19,6 +19,9 @@
 //    dt_proj on the same row blocks, scan; out_proj), each split by these rules, under one lease of the pool.
 #include "exec.h"
 
+#include <cstddef>
+#include <new>
+
 namespace vim4j {
 
 ThreadPool& shared_pool() {
@@ -50,6 +53,76 @@ constexpr int64_t kConvWorkPerTap = 8;      // strided loads and an FMA per tap
 constexpr int64_t kSiluWork = 8;            // the SiLU after each conv output
 constexpr int64_t kNormWork = 10;           // residual add, square-accumulate, scaling pass
 constexpr int64_t kCopyWork = 4;            // one float of im2col
+constexpr int64_t kConvertWork = 4;         // one activation rounded to bf16 or quantized to int8
+
+// ------------------------------------------------------------------------------- BF16 / INT8 activations
+
+// The calling thread's buffer for the converted activations of BF16 and INT8 GEMMs (exec.h's lowp_scratch):
+// grown when a call needs more and then kept, so steady-state inference allocates nothing; freed with the thread.
+// Only the thread that makes an ABI call touches it before handing pointers into it to the pool's tasks.
+class Scratch {
+public:
+    Scratch() = default;
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    ~Scratch() { release(); }
+
+    void* ensure(size_t bytes) {
+        if (bytes > capacity_) {
+            release();
+            // 4 KiB more than asked: a few rows more next time do not reallocate
+            const size_t want = bytes + 4096;
+            data_ = ::operator new(want, std::align_val_t{64});  // std::bad_alloc -> VIM4J_ERR_OUT_OF_MEMORY
+            capacity_ = want;
+        }
+        return data_;
+    }
+
+private:
+    void release() {
+        if (data_ != nullptr) ::operator delete(data_, std::align_val_t{64});
+        data_ = nullptr;
+        capacity_ = 0;
+    }
+    void* data_ = nullptr;
+    size_t capacity_ = 0;
+};
+
+thread_local Scratch t_scratch;
+
+// Where one BF16 / INT8 GEMM's converted activations go: row i at a + i * lda words, its INT8 scale at sa[i].
+struct LowpRegion {
+    uint32_t* a;
+    int64_t lda;
+    float* sa;
+};
+
+// Bytes of the region of `rows` rows for weight w (0 for an fp32 weight), a multiple of 64.
+size_t lowp_bytes(const KernelTable& k, const vim4j_linear_weight& w, int32_t rows) {
+    if (w.precision == VIM4J_PRECISION_FP32) return 0;
+    const int64_t words = k.lowp_row_words(w.precision, cpu_features(), w.k) * rows + rows;
+    return static_cast<size_t>((4 * words + 63) / 64 * 64);
+}
+
+LowpRegion lowp_region(const KernelTable& k, const vim4j_linear_weight& w, int32_t rows, void* at) {
+    if (w.precision == VIM4J_PRECISION_FP32) return {nullptr, 0, nullptr};
+    const int64_t ld = k.lowp_row_words(w.precision, cpu_features(), w.k);
+    uint32_t* a = static_cast<uint32_t*>(at);
+    return {a, ld, reinterpret_cast<float*>(a + ld * rows)};
+}
+
+// Rows [r0, r1) of a BF16 / INT8 GEMM: convert them into the region, then multiply them for panels [p0, p1). With
+// `convert` false the rows were converted before (a panel split, where every task reads all rows).
+void lowp_rows(const KernelTable& k, const float* a, int64_t lda, const vim4j_linear_weight& w, float* c, int64_t ldc,
+               const LowpRegion& q, int32_t r0, int32_t r1, int32_t p0, int32_t p1, bool convert) {
+    if (r1 <= r0) return;
+    const int32_t features = cpu_features();
+    if (convert)
+        k.lowp_convert(w.precision, features, a + r0 * lda, lda, r1 - r0, w.k, q.a + r0 * q.lda, q.lda, q.sa + r0);
+    const LowpArgs g{q.a + r0 * q.lda, q.lda, q.sa + r0, r1 - r0, features, w.packed, w.bias, w.scales,
+                     w.n, w.k, w.precision, c + r0 * ldc, ldc};
+    k.linear_lowp(g, p0, p1);
+}
 
 // ------------------------------------------------------------------------------------------------ GEMM
 
@@ -67,11 +140,15 @@ struct GemmJob {
     bool by_panels;
     int32_t units;  // panels or row blocks
     int32_t tasks;
+    const vim4j_linear_weight* w;
+    LowpRegion q;  // BF16 / INT8: the converted activations
+    bool converted;  // BF16 / INT8 panel split: the rows were converted by an earlier pass
 };
 
 GemmJob plan_gemm(const KernelTable& k, int32_t threads, const float* a, int64_t lda, int32_t m,
                   const vim4j_linear_weight& w, float* c, int64_t ldc) {
-    GemmJob j{&k, a, lda, m, w.packed, w.bias, w.n, w.k, c, ldc, k.linear_panels(w.n), false, 0, 1};
+    GemmJob j{&k, a, lda, m, static_cast<const float*>(w.packed), w.bias, w.n, w.k, c, ldc, k.linear_panels(w.n),
+              false, 0, 1, &w, {nullptr, 0, nullptr}, false};
     const int64_t work = static_cast<int64_t>(m) * w.n * w.k;
     j.by_panels = threads > 1 && j.panels >= 2 * threads;
     j.units = j.by_panels ? j.panels : ceil_div(m, k.gemm_mr);
@@ -82,6 +159,15 @@ GemmJob plan_gemm(const KernelTable& k, int32_t threads, const float* a, int64_t
 void gemm_task(void* ctx, int32_t t) {
     const GemmJob& j = *static_cast<const GemmJob*>(ctx);
     const Range r = share(t, j.tasks, j.units);
+    if (j.w->precision != VIM4J_PRECISION_FP32) {
+        if (j.by_panels) {
+            lowp_rows(*j.k, j.a, j.lda, *j.w, j.c, j.ldc, j.q, 0, j.m, r.first, r.end, !j.converted);
+        } else {
+            lowp_rows(*j.k, j.a, j.lda, *j.w, j.c, j.ldc, j.q, r.first * j.k->gemm_mr,
+                      imin(j.m, r.end * j.k->gemm_mr), 0, j.panels, true);
+        }
+        return;
+    }
     if (j.by_panels) {
         j.k->linear(j.a, j.lda, j.m, j.packed, j.bias, j.n, j.kdim, j.c, j.ldc, r.first, r.end);
     } else {
@@ -92,9 +178,39 @@ void gemm_task(void* ctx, int32_t t) {
     }
 }
 
+// The conversion pass before a panel-split BF16 / INT8 GEMM: row blocks of the micro-kernel's height.
+struct ConvertJob {
+    const KernelTable* k;
+    const float* a;
+    int64_t lda;
+    int32_t m;
+    const vim4j_linear_weight* w;
+    LowpRegion q;
+    int32_t units, tasks;
+};
+
+void convert_task(void* ctx, int32_t t) {
+    const ConvertJob& j = *static_cast<const ConvertJob*>(ctx);
+    const Range r = share(t, j.tasks, j.units);
+    const int32_t r0 = r.first * j.k->gemm_mr, r1 = imin(j.m, r.end * j.k->gemm_mr);
+    if (r1 > r0)
+        j.k->lowp_convert(j.w->precision, cpu_features(), j.a + r0 * j.lda, j.lda, r1 - r0, j.w->k, j.q.a + r0 * j.q.lda,
+                          j.q.lda, j.q.sa + r0);
+}
+
 void run_gemm(Exec& x, const float* a, int64_t lda, int32_t m, const vim4j_linear_weight& w, float* c, int64_t ldc) {
     if (m <= 0) return;
     GemmJob j = plan_gemm(x.k, x.threads(), a, lda, m, w, c, ldc);
+    if (w.precision != VIM4J_PRECISION_FP32) {
+        j.q = lowp_region(x.k, w, m, t_scratch.ensure(lowp_bytes(x.k, w, m)));
+        if (j.by_panels && j.tasks > 1) {
+            // every panel task reads all rows: convert them first, split by rows
+            ConvertJob cj{&x.k, a, lda, m, &w, j.q, ceil_div(m, x.k.gemm_mr), 1};
+            cj.tasks = split_tasks(x.threads(), cj.units, static_cast<int64_t>(m) * w.k * kConvertWork);
+            x.parallel_for(cj.tasks, convert_task, &cj);
+            j.converted = true;
+        }
+    }
     x.parallel_for(j.tasks, gemm_task, &j);
 }
 
@@ -220,7 +336,22 @@ struct XdtJob {
     const vim4j_linear_weight* dt_proj;
     int32_t rows, e, xd;
     int32_t units, tasks;
+    LowpRegion xq, dq;  // BF16 / INT8 x_proj, dt_proj: their converted activations
 };
+
+// Rows [0, rows) of one linear layer of the fused mixer, at its precision (q: its region, offset to these rows).
+void linear_block(const KernelTable& k, const float* a, int64_t lda, int32_t rows, const vim4j_linear_weight& w,
+                  float* c, int64_t ldc, const LowpRegion& q) {
+    if (w.precision == VIM4J_PRECISION_FP32) {
+        k.linear(a, lda, rows, static_cast<const float*>(w.packed), w.bias, w.n, w.k, c, ldc, 0, k.linear_panels(w.n));
+    } else {
+        lowp_rows(k, a, lda, w, c, ldc, q, 0, rows, 0, k.linear_panels(w.n), true);
+    }
+}
+
+LowpRegion offset_rows(const LowpRegion& q, int32_t r0) {
+    return q.a == nullptr ? q : LowpRegion{q.a + r0 * q.lda, q.lda, q.sa + r0};
+}
 
 void xdt_task(void* ctx, int32_t t) {
     const XdtJob& j = *static_cast<const XdtJob*>(ctx);
@@ -229,10 +360,8 @@ void xdt_task(void* ctx, int32_t t) {
     const int32_t r0 = r.first * k.gemm_mr, rn = imin(j.rows, r.end * k.gemm_mr) - r0;
     if (rn <= 0) return;
     float* xd = j.x_dbl + static_cast<int64_t>(r0) * j.xd;
-    k.linear(j.xc + static_cast<int64_t>(r0) * j.e, j.e, rn, j.x_proj->packed, j.x_proj->bias, j.xd, j.e, xd, j.xd, 0,
-             k.linear_panels(j.xd));
-    k.linear(xd, j.xd, rn, j.dt_proj->packed, j.dt_proj->bias, j.e, j.dt_proj->k, j.delta + static_cast<int64_t>(r0) * j.e,
-             j.e, 0, k.linear_panels(j.e));
+    linear_block(k, j.xc + static_cast<int64_t>(r0) * j.e, j.e, rn, *j.x_proj, xd, j.xd, offset_rows(j.xq, r0));
+    linear_block(k, xd, j.xd, rn, *j.dt_proj, j.delta + static_cast<int64_t>(r0) * j.e, j.e, offset_rows(j.dq, r0));
 }
 
 }  // namespace
@@ -288,7 +417,14 @@ void mixer_forward(Exec& x, const vim4j_mixer_weights& w, const vim4j_mixer_buff
         const vim4j_branch_weights& bw = reverse ? w.backward : w.forward;
         const vim4j_branch_buffers& bb = reverse ? b.backward : b.forward;
         run_conv(x, b.xz, e2, bw.conv, bb.xc, e, batch, len, reverse);
-        XdtJob xdt{&k, bb.xc, bb.x_dbl, b.delta, &bw.x_proj, &bw.dt_proj, rows, e, xd, ceil_div(rows, k.gemm_mr), 1};
+        XdtJob xdt{&k, bb.xc, bb.x_dbl, b.delta, &bw.x_proj, &bw.dt_proj, rows, e, xd, ceil_div(rows, k.gemm_mr), 1,
+                   {nullptr, 0, nullptr}, {nullptr, 0, nullptr}};
+        const size_t xbytes = lowp_bytes(k, bw.x_proj, rows), dbytes = lowp_bytes(k, bw.dt_proj, rows);
+        if (xbytes + dbytes > 0) {
+            char* base = static_cast<char*>(t_scratch.ensure(xbytes + dbytes));
+            xdt.xq = lowp_region(k, bw.x_proj, rows, base);
+            xdt.dq = lowp_region(k, bw.dt_proj, rows, base + xbytes);
+        }
         xdt.tasks = split_tasks(threads, xdt.units,
                                 static_cast<int64_t>(rows) * (static_cast<int64_t>(xd) * e + static_cast<int64_t>(e) * r));
         x.parallel_for(xdt.tasks, xdt_task, &xdt);

@@ -203,6 +203,9 @@ void linear(const float* a, int64_t lda, int32_t m, const float* packed, const f
     }
 }
 
+// BF16 and INT8 linear layers: packing, activation conversion, micro-kernels.
+#include "gemm_lowp.h"
+
 // ---------------------------------------------------------------------------------------------------
 // Residual add + RMSNorm (same rounding steps as the scalar reference for the scale factor).
 // ---------------------------------------------------------------------------------------------------
@@ -467,6 +470,7 @@ extern const KernelTable kTable;
 const KernelTable kTable = {
     VIM4J_TIER_ISA, kTierName, W, MR, NR,
     &linear_packed_size, &linear_pack, &linear_panels, &linear,
+    &linear_packed_bytes, &linear_pack_bf16, &linear_pack_int8, &lowp_row_words, &lowp_convert, &linear_lowp,
     &add_rms_norm, &conv_silu, &selective_scan, &im2col,
 };
 

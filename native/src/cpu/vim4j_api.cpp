@@ -100,7 +100,14 @@ struct Check {
         return ptr(r.data, prefix, "data") && ge(r.ld, prefix, "ld", width, width_prefix, width_field);
     }
     bool linear(const vim4j_linear_weight& w, const char* prefix) const {
-        return ptr(w.packed, prefix, "packed") && min(w.n, 1, prefix, "n") && min(w.k, 1, prefix, "k");
+        if (!(ptr(w.packed, prefix, "packed") && min(w.n, 1, prefix, "n") && min(w.k, 1, prefix, "k") &&
+              min(w.precision, VIM4J_PRECISION_FP32, prefix, "precision") &&
+              max(w.precision, VIM4J_PRECISION_INT8, prefix, "precision") && eq(w.reserved, prefix, "reserved", 0, "0")))
+            return false;
+        if (w.precision == VIM4J_PRECISION_INT8) return ptr(w.scales, prefix, "scales");
+        if (w.scales == nullptr) return true;
+        set_error("%s: invalid argument '%sscales': must be NULL unless precision is VIM4J_PRECISION_INT8", fn, prefix);
+        return false;
     }
     bool conv(const vim4j_conv_weights& w, const char* prefix) const {
         return ptr(w.weight, prefix, "weight") && ptr(w.bias, prefix, "bias") && min(w.channels, 1, prefix, "channels") &&
@@ -155,10 +162,31 @@ const KernelTable& kt() {
     return *table;
 }
 
+// The avx512 tier's optional extensions for BF16 / INT8 layers; VIM4J_AVX512_EXT=none turns them off (so the
+// fallbacks can be tested, and compared, on a CPU that has them).
+int32_t detect_features() {
+    int32_t f = 0;
+#if VIM4J_HAVE_X86_TIERS
+    if (kt().isa != VIM4J_ISA_AVX512) return 0;
+    const char* env = std::getenv("VIM4J_AVX512_EXT");
+    if (env != nullptr && std::strcmp(env, "none") == 0) return 0;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512bf16")) f |= kFeatureBf16;
+    if (__builtin_cpu_supports("avx512vnni")) f |= kFeatureVnni;
+#endif
+    return f;
+}
+
 // Forces the choice when the library is loaded.
 const bool g_table_chosen = (kt(), true);
 
 }  // namespace
+
+int32_t cpu_features() {
+    static const int32_t features = detect_features();
+    return features;
+}
+
 }  // namespace vim4j
 
 using vim4j::guarded;
@@ -206,6 +234,48 @@ int32_t vim4j_linear_pack(const float* w, int32_t n, int32_t k, float* packed) {
         const vim4j::Check ck{fn};
         VIM4J_TRY(ck.ptr(w, "", "w") && ck.min(n, 1, "", "n") && ck.min(k, 1, "", "k") && ck.ptr(packed, "", "packed"));
         kt().linear_pack(w, n, k, packed);
+        return VIM4J_OK;
+    });
+}
+
+int64_t vim4j_linear_packed_bytes(int32_t precision, int32_t n, int32_t k) {
+    if (n < 1 || k < 1) {
+        set_error("vim4j_linear_packed_bytes: invalid argument '%s' = %d: must be >= 1", n < 1 ? "n" : "k",
+                  static_cast<int>(n < 1 ? n : k));
+        return -1;
+    }
+    if (precision < VIM4J_PRECISION_FP32 || precision > VIM4J_PRECISION_INT8) {
+        set_error("vim4j_linear_packed_bytes: invalid argument 'precision' = %d: must be a VIM4J_PRECISION_*",
+                  static_cast<int>(precision));
+        return -1;
+    }
+    return kt().linear_packed_bytes(precision, n, k);
+}
+
+int32_t vim4j_linear_pack_bf16(const float* w, int32_t n, int32_t k, void* packed) {
+    static const char* const fn = "vim4j_linear_pack_bf16";
+    return guarded(fn, [&]() -> int32_t {
+        const vim4j::Check ck{fn};
+        VIM4J_TRY(ck.ptr(w, "", "w") && ck.min(n, 1, "", "n") && ck.min(k, 1, "", "k") && ck.ptr(packed, "", "packed"));
+        kt().linear_pack_bf16(w, n, k, packed);
+        return VIM4J_OK;
+    });
+}
+
+int32_t vim4j_linear_pack_int8(const int8_t* qw, int32_t n, int32_t k, void* packed) {
+    static const char* const fn = "vim4j_linear_pack_int8";
+    return guarded(fn, [&]() -> int32_t {
+        const vim4j::Check ck{fn};
+        VIM4J_TRY(ck.ptr(qw, "", "qw") && ck.min(n, 1, "", "n") && ck.min(k, 1, "", "k") && ck.ptr(packed, "", "packed"));
+        const int64_t total = static_cast<int64_t>(n) * k;
+        for (int64_t i = 0; i < total; ++i) {
+            if (qw[i] == -128) {
+                set_error("%s: invalid argument 'qw': qw[%lld, %lld] = -128; int8 weights are in [-127, 127]", fn,
+                          static_cast<long long>(i / k), static_cast<long long>(i % k));
+                return VIM4J_ERR_INVALID_ARGUMENT;
+            }
+        }
+        kt().linear_pack_int8(qw, n, k, packed);
         return VIM4J_OK;
     });
 }

@@ -271,7 +271,13 @@ class BindingsDriftTest {
             assertEquals(p.address(), b.get(java.lang.foreign.ValueLayout.JAVA_LONG, 88));
             assertEquals(12, b.get(java.lang.foreign.ValueLayout.JAVA_INT, 12));
             assertEquals(96, vim4j_mixer_buffers.sizeof());
-            assertEquals(256, vim4j_mixer_weights.sizeof());
+            assertEquals(352, vim4j_mixer_weights.sizeof());
+            MemorySegment lw = vim4j_linear_weight.allocate(arena);
+            vim4j_linear_weight.precision(lw, 2);
+            vim4j_linear_weight.scales(lw, p);
+            assertEquals(2, lw.get(java.lang.foreign.ValueLayout.JAVA_INT, 24));
+            assertEquals(p.address(), lw.get(java.lang.foreign.ValueLayout.JAVA_LONG, 32));
+            assertEquals(40, vim4j_linear_weight.sizeof());
         }
     }
 
@@ -432,6 +438,7 @@ class BindingsDriftTest {
             return vim4j_h.C_POINTER;
         }
         return switch (t.base()) {
+            case "int8_t" -> vim4j_h.C_CHAR; // jextract maps signed char (int8_t) to C_CHAR
             case "int32_t" -> vim4j_h.C_INT;
             case "int64_t" -> vim4j_h.C_LONG_LONG; // == C_LONG (jextract's choice on LP64 Linux): both 64-bit
             case "float" -> vim4j_h.C_FLOAT;
@@ -447,6 +454,7 @@ class BindingsDriftTest {
         }
         return switch (t.base()) {
             case "void" -> void.class;
+            case "int8_t" -> byte.class;
             case "int32_t" -> int.class;
             case "int64_t" -> long.class;
             case "float" -> float.class;

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 /**
  * A parser for the restricted grammar of the C ABI headers ({@code native/include/vim4j.h}, {@code vim4j_cuda.h}):
  * integer {@code #define}s, struct definitions ({@code struct name { fields };}, no typedefs), opaque struct
- * declarations ({@code struct name;}) and function prototypes over {@code void}, {@code int32_t}, {@code int64_t},
+ * declarations ({@code struct name;}) and function prototypes over {@code void}, {@code int8_t}, {@code int32_t}, {@code int64_t},
  * {@code float}, {@code double}, {@code char}, {@code const} and single pointers. A struct field is a value of those
  * types, a single pointer, or a struct defined above it (by value or pointer); a parameter or return value may point
  * to a defined or opaque struct but never be one by value. Anything else in the header (arrays, bit fields, unions,
@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 record HeaderPrototypes(Map<String, Long> constants, Map<String, Function> functions, Map<String, Struct> structs,
         Set<String> opaqueStructs) {
 
-    static final Set<String> BASE_TYPES = Set.of("void", "int32_t", "int64_t", "float", "double", "char");
+    static final Set<String> BASE_TYPES = Set.of("void", "int8_t", "int32_t", "int64_t", "float", "double", "char");
 
     /** A C type of the grammar: a base type or {@code struct name}, maybe behind one pointer ({@code const} is dropped). */
     record CType(String base, boolean pointer) {

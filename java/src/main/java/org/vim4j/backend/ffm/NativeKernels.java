@@ -32,6 +32,7 @@ import org.vim4j.kernel.MixerDims;
 import org.vim4j.kernel.MixerProbe;
 import org.vim4j.kernel.MixerWeights;
 import org.vim4j.kernel.PatchGrid;
+import org.vim4j.kernel.Quantization;
 import org.vim4j.kernel.Rows;
 import org.vim4j.kernel.ScanInputs;
 import org.vim4j.kernel.ScanMode;
@@ -142,37 +143,56 @@ public final class NativeKernels implements Kernels {
     }
 
     /**
-     * W packed by {@code vim4j_linear_pack} for this ISA, the bias (or NULL), and the {@code vim4j_linear_weight} struct
-     * that points at them, all in the model's arena.
+     * W packed for this ISA at its precision ({@code vim4j_linear_pack}, {@code _pack_bf16} or {@code _pack_int8}), the
+     * bias (or NULL), the INT8 weight scales (or NULL), and the {@code vim4j_linear_weight} struct that points at them,
+     * all in the model's arena.
      */
-    record NativeLinear(MemorySegment packed, MemorySegment bias, int outFeatures, int inFeatures, MemorySegment struct)
-            implements LinearWeight {
+    record NativeLinear(MemorySegment packed, MemorySegment bias, MemorySegment scales, int outFeatures, int inFeatures,
+            Precision precision, MemorySegment struct) implements LinearWeight {
         @Override
         public boolean hasBias() {
             return !bias.equals(MemorySegment.NULL);
         }
     }
 
+    /**
+     * Every mode of docs/precision.md. FP32 and BF16 pack the fp32 weight (an int8 checkpoint's weight dequantized,
+     * {@code qw * sw}, as {@link org.vim4j.backend.scalar.ScalarKernels} does); BF16 rounds it to bf16 in C. INT8 takes
+     * the weight from {@link Quantization#int8} (quantized per output channel here in Java, the oracle's own code, or
+     * an int8 checkpoint's as stored) and packs those bytes, so the native weights are the scalar backend's exactly.
+     */
     @Override
     public LinearWeight prepareLinear(LinearSource source, Precision precision, Arena arena) {
-        if (precision != Precision.FP32 || source.weightScale() != null) {
-            throw new VimException("backend 'native' runs fp32 linear layers only, not " + precision.label()
-                    + (source.weightScale() != null ? " (an int8 weight with scales)" : ""));
-        }
         Tensor weight = source.weight(), bias = source.bias();
-        Tensor w = weight.toF32(arena);
-        int n = Math.toIntExact(w.dim(0));
-        if (n <= 0 || w.numel() % n != 0) {
-            throw new VimException("linear weight '" + weight.name() + "': cannot view " + Arrays.toString(w.shape())
+        int n = weight.shape().length == 0 ? 0 : Math.toIntExact(weight.dim(0));
+        if (n <= 0 || weight.numel() % n != 0 || weight.numel() == 0) {
+            throw new VimException("linear weight '" + weight.name() + "': cannot view " + Arrays.toString(weight.shape())
                     + " as (N, K)");
         }
-        int k = Math.toIntExact(w.numel() / n);
-        long size = vim4j_h.vim4j_linear_packed_size(n, k);
-        if (size <= 0) {
-            throw failure(vim4j_h.VIM4J_ERR_INVALID_ARGUMENT(), "vim4j_linear_packed_size(" + n + ", " + k + ")");
+        int k = Math.toIntExact(weight.numel() / n);
+        int mode = switch (precision) {
+            case FP32 -> vim4j_h.VIM4J_PRECISION_FP32();
+            case BF16 -> vim4j_h.VIM4J_PRECISION_BF16();
+            case INT8 -> vim4j_h.VIM4J_PRECISION_INT8();
+        };
+        long bytes = vim4j_h.vim4j_linear_packed_bytes(mode, n, k);
+        if (bytes <= 0) {
+            throw failure(vim4j_h.VIM4J_ERR_INVALID_ARGUMENT(), "vim4j_linear_packed_bytes(" + mode + ", " + n + ", " + k + ")");
         }
-        MemorySegment packed = arena.allocate(size * FLOAT, 64);
-        check(vim4j_h.vim4j_linear_pack(nativeCopy(w.data(), arena), n, k, packed), "vim4j_linear_pack");
+        MemorySegment packed = arena.allocate(bytes, 64);
+        MemorySegment scales = MemorySegment.NULL;
+        if (precision == Precision.INT8) {
+            Quantization.Int8Weight q = Quantization.int8(source, n, k, arena);
+            check(vim4j_h.vim4j_linear_pack_int8(q.q(), n, k, packed), "vim4j_linear_pack_int8");
+            scales = q.scales();
+        } else {
+            MemorySegment w = floatWeight(source, n, k, arena);
+            if (precision == Precision.BF16) {
+                check(vim4j_h.vim4j_linear_pack_bf16(w, n, k, packed), "vim4j_linear_pack_bf16");
+            } else {
+                check(vim4j_h.vim4j_linear_pack(w, n, k, packed), "vim4j_linear_pack");
+            }
+        }
         MemorySegment b = MemorySegment.NULL;
         if (bias != null) {
             Tensor bt = bias.toF32(arena);
@@ -186,7 +206,24 @@ public final class NativeKernels implements Kernels {
         vim4j_linear_weight.bias(struct, b);
         vim4j_linear_weight.n(struct, n);
         vim4j_linear_weight.k(struct, k);
-        return new NativeLinear(packed, b, n, k, struct);
+        vim4j_linear_weight.precision(struct, mode);
+        vim4j_linear_weight.reserved(struct, 0);
+        vim4j_linear_weight.scales(struct, scales);
+        return new NativeLinear(packed, b, scales, n, k, precision, struct);
+    }
+
+    /** The fp32 weight (n, k) in native memory: the tensor as fp32, or an int8 checkpoint's {@code qw * sw}. */
+    private static MemorySegment floatWeight(LinearSource source, int n, int k, Arena arena) {
+        if (source.weightScale() == null) {
+            return nativeCopy(source.weight().toF32(arena).data(), arena);
+        }
+        MemorySegment w = arena.allocate(4L * n * k, 64);
+        for (int j = 0; j < n; j++) {
+            for (int kk = 0; kk < k; kk++) {
+                w.setAtIndex(JAVA_FLOAT, (long) j * k + kk, Quantization.dequantized(source, j, k, kk));
+            }
+        }
+        return w;
     }
 
     /**
@@ -390,7 +427,7 @@ public final class NativeKernels implements Kernels {
 
     private static boolean fusable(LinearWeight w) {
         return w instanceof NativeLinear nl && nl.packed().isNative() && (nl.bias().equals(MemorySegment.NULL)
-                || nl.bias().isNative());
+                || nl.bias().isNative()) && (nl.scales().equals(MemorySegment.NULL) || nl.scales().isNative());
     }
 
     private static boolean fusable(BranchWeights br) {
