@@ -82,6 +82,11 @@ public final class VimModel implements AutoCloseable {
         this.kernels = Backends.create(backend, backend == BackendKind.SCALAR ? 1 : t);
         try {
             this.precision = resolvePrecision(options, kernels, source);
+            String stored = source.metadata().get(PRECISION_METADATA);
+            if (Precision.INT8.label().equals(stored) && precision != Precision.INT8) {
+                System.getLogger("org.vim4j").log(System.Logger.Level.INFO, "checkpoint stored for int8, run at "
+                        + precision.label() + ": its int8 weights are dequantized (q * scale) at load");
+            }
             this.weights = VimWeights.place(source, config, kernels, precision, arena);
         } catch (RuntimeException e) {
             arena.close();
