@@ -59,11 +59,57 @@ class PrecisionAccuracyTest {
         }
     }
 
+    /**
+     * The embedded model converted by {@code vim4j convert --precision bf16|int8} (the tensors that run fp32 stored
+     * as bf16: docs/precision.md) keeps the same targets, loaded at the file's own precision.
+     */
+    @Test
+    void convertedCheckpointsKeepTheTargets() throws Exception {
+        assumeTrue(Files.isDirectory(EmbeddedModelTest.FASHION_MNIST),
+                "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
+        IdxDataset d = IdxDataset.read(EmbeddedModelTest.FASHION_MNIST, "t10k");
+        BackendKind kind = cpuBackends().getFirst();
+        double fp32 = top1(d, VimOptions.defaults().withBackend(kind).withPrecision(Precision.FP32));
+        java.nio.file.Path dir = Files.createTempDirectory("vim4j-precision");
+        java.nio.file.Path src = dir.resolve("fp32.safetensors");
+        try (var in = VimModel.class.getResourceAsStream("/org/vim4j/models/fashion-mnist-vim.safetensors")) {
+            Files.copy(in, src);
+        }
+        try {
+            for (Precision p : new Precision[] {Precision.BF16, Precision.INT8}) {
+                java.nio.file.Path f = dir.resolve(p.label() + ".safetensors");
+                try (var sd = org.vim4j.io.checkpoint.CheckpointReader.read(src);
+                        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                    VimConfig c = org.vim4j.model.VimConfigInference.infer(sd, null, null);
+                    java.util.Map<String, String> meta = new java.util.HashMap<>(sd.metadata());
+                    meta.put(VimModel.PRECISION_METADATA, p.label());
+                    org.vim4j.io.safetensors.SafetensorsWriter.write(f,
+                            org.vim4j.model.QuantizedCheckpoint.convert(sd, c, p, arena), meta);
+                }
+                double t = top1(d, f, VimOptions.defaults().withBackend(kind), p);
+                System.out.printf("Fashion-MNIST top-1 (%s), %s checkpoint (%,d bytes): %.4f (fp32 model %.4f)%n",
+                        kind.id(), p.label(), Files.size(f), t, fp32);
+                assertTrue(fp32 - t <= (p == Precision.BF16 ? BF16_TOP1_DROP : INT8_TOP1_DROP),
+                        p + " checkpoint top-1 " + t + " vs fp32 " + fp32);
+                Files.delete(f);
+            }
+        } finally {
+            Files.deleteIfExists(src);
+            Files.delete(dir);
+        }
+    }
+
     /** Top-1 over the 10,000 test images, batches of 100. */
     static double top1(IdxDataset d, VimOptions options) {
+        return top1(d, null, options, options.precision());
+    }
+
+    /** Top-1 of the checkpoint {@code file} (null: the embedded model), which must load at {@code expected}. */
+    static double top1(IdxDataset d, java.nio.file.Path file, VimOptions options, Precision expected) {
         int batch = 100, correct = 0;
-        try (VimModel m = VimModel.loadDefault(options); VimSession s = m.newSession(batch, 28, 28)) {
-            assertEquals(options.precision(), m.precision());
+        try (VimModel m = file == null ? VimModel.loadDefault(options) : VimModel.load(file, options);
+                VimSession s = m.newSession(batch, 28, 28)) {
+            assertEquals(expected, m.precision());
             float mean = m.preprocessing().mean()[0], std = m.preprocessing().std()[0];
             float[] x = new float[batch * 784];
             for (int start = 0; start < d.count(); start += batch) {
