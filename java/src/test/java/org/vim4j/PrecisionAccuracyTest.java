@@ -101,18 +101,28 @@ class PrecisionAccuracyTest {
 
     /** Top-1 over the 10,000 test images, batches of 100. */
     static double top1(IdxDataset d, VimOptions options) {
-        return top1(d, null, options, options.precision());
+        return top1(d, null, 10_000, options, options.precision());
+    }
+
+    /** Top-1 over the first {@code images} test images (a multiple of 100). */
+    static double top1(IdxDataset d, int images, VimOptions options) {
+        return top1(d, null, images, options, options.precision());
+    }
+
+    static double top1(IdxDataset d, java.nio.file.Path file, VimOptions options, Precision expected) {
+        return top1(d, file, 10_000, options, expected);
     }
 
     /** Top-1 of the checkpoint {@code file} (null: the embedded model), which must load at {@code expected}. */
-    static double top1(IdxDataset d, java.nio.file.Path file, VimOptions options, Precision expected) {
+    static double top1(IdxDataset d, java.nio.file.Path file, int images, VimOptions options, Precision expected) {
+        assertTrue(images > 0 && images % 100 == 0 && images <= d.count(), "images " + images);
         int batch = 100, correct = 0;
         try (VimModel m = file == null ? VimModel.loadDefault(options) : VimModel.load(file, options);
                 VimSession s = m.newSession(batch, 28, 28)) {
             assertEquals(expected, m.precision());
             float mean = m.preprocessing().mean()[0], std = m.preprocessing().std()[0];
             float[] x = new float[batch * 784];
-            for (int start = 0; start < d.count(); start += batch) {
+            for (int start = 0; start < images; start += batch) {
                 for (int i = 0; i < batch * 784; i++) {
                     x[i] = ((d.pixels()[start * 784 + i] & 0xff) / 255f - mean) / std;
                 }
@@ -128,7 +138,7 @@ class PrecisionAccuracyTest {
                 }
             }
         }
-        return correct / 10_000.0;
+        return correct / (double) images;
     }
 
     @Test

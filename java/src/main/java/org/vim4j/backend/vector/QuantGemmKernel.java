@@ -33,16 +33,17 @@ import org.vim4j.kernel.Quantization;
  * <p>INT8: each row of A is quantized per token while packed (amax, then {@code rint(a * (127 / amax))} clamped to
  * +-127, held as small integral floats). The products of two such values are integers of magnitude at most
  * {@code 127 * 127}, and any sum of {@link #INT8_CHUNK} of them stays below 2^24, where every integer is an fp32
- * value: the fp32 FMA chain is then exact integer arithmetic, in any order. Each chunk's sums are converted to int32
- * and added to the tile's int32 sums, so the whole dot product is exactly the definition's int32 {@code acc} for any
- * K, computed at fp32 FMA speed (the Vector API has no int8 dot-product instruction; widening to int32 and
+ * value: the fp32 FMA chain is then exact integer arithmetic, in any order. For K up to one chunk (every Vim-Tiny and
+ * Vim-Small projection) the fp32 sum is {@code (float) acc} itself and the epilogue runs in registers; for longer K
+ * each chunk's sums are converted to int32 and added to the tile's int32 sums. Either way the dot product is exactly
+ * the definition's int32 {@code acc}, computed at fp32 FMA speed (the Vector API has no int8 dot-product instruction; widening to int32 and
  * multiplying takes two instructions per product instead of one). The epilogue is then
  * {@code (float) acc * (sa * sw) + bias}, without fused multiply-add, as the definition orders it.
  *
  * <p>Unlike the fp32 GEMM there is no K blocking: each task packs its rows over the whole of K (a bf16 panel row is
- * half, an int8 one a quarter, of an fp32 one, so a panel of Vim-Base's K = 1536 still fits L2). Every tile goes
- * through the per-thread tile and its valid part is copied out, which keeps the kernels unmasked. The split into
- * (row chunk x panel chunk) tasks is the fp32 GEMM's.
+ * half, an int8 one a quarter, of an fp32 one, so a panel of Vim-Base's K = 1536 still fits L2). A tile goes
+ * straight into C when it is whole, else through the per-thread tile, whose valid part is copied out (which keeps the
+ * kernels unmasked). The split into (row chunk x panel chunk) tasks is the fp32 GEMM's.
  */
 final class QuantGemmKernel {
     /** Rows per micro-block. */
@@ -133,6 +134,7 @@ final class QuantGemmKernel {
             } else {
                 packBf16(ap, b0, b1, k);
             }
+            long cStride = (long) ldc * Float.BYTES;
             for (int p = p0; p < p1; p++) {
                 int cols = Math.min(QuantLinear.NR, n - p * QuantLinear.NR);
                 long bOff = w.panelOffset(p, 0);
@@ -140,16 +142,26 @@ final class QuantGemmKernel {
                 for (int b = b0; b < b1; b++) {
                     int rows = Math.min(MR, m - b * MR);
                     int a0 = (b - b0) * MR * k;
-                    if (int8) {
-                        microInt8(ap, a0, k, panels, bOff, tile);
-                        epilogueInt8(tile, rowScales, (b - b0) * MR, rows, scales, bias, colOff);
-                    } else {
-                        microBf16(ap, a0, k, panels, bOff, tile, bias, colOff);
-                    }
                     long cTile = cOff + (long) b * MR * ldc + (long) p * QuantLinear.NR;
-                    for (int r = 0; r < rows; r++) {
-                        MemorySegment.copy(tile, JAVA_FLOAT, r * TILE_ROW_BYTES,
-                                c, JAVA_FLOAT, (cTile + (long) r * ldc) * Float.BYTES, cols);
+                    // A full tile is written straight into C; an edge tile (or the long-K int8 path) goes through
+                    // the per-thread tile and its valid part is copied.
+                    boolean longInt8 = int8 && k > INT8_CHUNK;
+                    boolean direct = rows == MR && cols == QuantLinear.NR && !longInt8;
+                    MemorySegment dst = direct ? c : tile;
+                    long d0 = direct ? cTile * Float.BYTES : 0, ds = direct ? cStride : TILE_ROW_BYTES;
+                    if (longInt8) {
+                        microInt8Chunked(ap, a0, k, panels, bOff, tile);
+                        epilogueInt8(tile, rowScales, (b - b0) * MR, rows, scales, bias, colOff);
+                    } else if (int8) {
+                        microInt8(ap, a0, k, panels, bOff, dst, d0, ds, rowScales, (b - b0) * MR, scales, bias, colOff);
+                    } else {
+                        microBf16(ap, a0, k, panels, bOff, dst, d0, ds, bias, colOff);
+                    }
+                    if (!direct) {
+                        for (int r = 0; r < rows; r++) {
+                            MemorySegment.copy(tile, JAVA_FLOAT, r * TILE_ROW_BYTES,
+                                    c, JAVA_FLOAT, (cTile + (long) r * ldc) * Float.BYTES, cols);
+                        }
                     }
                 }
             }
@@ -230,8 +242,8 @@ final class QuantGemmKernel {
      * {@code ap[a0 + r*k + kk]}. Everything is in this one method: a helper taking vectors that C2 declines to inline
      * boxes them (see {@link GemmKernel}).
      */
-    private static void microBf16(float[] ap, int a0, int k, MemorySegment bp, long bOff, MemorySegment tile,
-            MemorySegment bias, long biasOff) {
+    private static void microBf16(float[] ap, int a0, int k, MemorySegment bp, long bOff, MemorySegment dst, long d0,
+            long ds, MemorySegment bias, long biasOff) {
         FloatVector i0, i1;
         if (bias != null) {
             i0 = FloatVector.fromMemorySegment(F, bias, biasOff, ORDER);
@@ -268,26 +280,106 @@ final class QuantGemmKernel {
             c50 = b0.fma(x, c50);
             c51 = b1.fma(x, c51);
         }
-        long rs = TILE_ROW_BYTES;
-        c00.intoMemorySegment(tile, 0, ORDER);
-        c01.intoMemorySegment(tile, BYTES, ORDER);
-        c10.intoMemorySegment(tile, rs, ORDER);
-        c11.intoMemorySegment(tile, rs + BYTES, ORDER);
-        c20.intoMemorySegment(tile, 2 * rs, ORDER);
-        c21.intoMemorySegment(tile, 2 * rs + BYTES, ORDER);
-        c30.intoMemorySegment(tile, 3 * rs, ORDER);
-        c31.intoMemorySegment(tile, 3 * rs + BYTES, ORDER);
-        c40.intoMemorySegment(tile, 4 * rs, ORDER);
-        c41.intoMemorySegment(tile, 4 * rs + BYTES, ORDER);
-        c50.intoMemorySegment(tile, 5 * rs, ORDER);
-        c51.intoMemorySegment(tile, 5 * rs + BYTES, ORDER);
+        c00.intoMemorySegment(dst, d0, ORDER);
+        c01.intoMemorySegment(dst, d0 + BYTES, ORDER);
+        c10.intoMemorySegment(dst, d0 + ds, ORDER);
+        c11.intoMemorySegment(dst, d0 + ds + BYTES, ORDER);
+        c20.intoMemorySegment(dst, d0 + 2 * ds, ORDER);
+        c21.intoMemorySegment(dst, d0 + 2 * ds + BYTES, ORDER);
+        c30.intoMemorySegment(dst, d0 + 3 * ds, ORDER);
+        c31.intoMemorySegment(dst, d0 + 3 * ds + BYTES, ORDER);
+        c40.intoMemorySegment(dst, d0 + 4 * ds, ORDER);
+        c41.intoMemorySegment(dst, d0 + 4 * ds + BYTES, ORDER);
+        c50.intoMemorySegment(dst, d0 + 5 * ds, ORDER);
+        c51.intoMemorySegment(dst, d0 + 5 * ds + BYTES, ORDER);
     }
 
     /**
-     * The 6 x 2 microkernel on int8 panels: the int32 sums {@code acc} of the tile, chunk by chunk of
-     * {@link #INT8_CHUNK} k steps (exact fp32 sums, converted and added in int32).
+     * The 6 x 2 microkernel on int8 panels for K &lt;= {@link #INT8_CHUNK}: the fp32 sums are then the exact int32
+     * {@code acc} already (as floats, which {@code (float) acc} is), so the epilogue {@code acc * (sa * sw) + bias}
+     * is applied in registers and the results stored into {@code dst} (row stride {@code ds} bytes). Without a bias
+     * nothing is added: {@code -0.0 + 0} would lose the sign the oracle keeps.
      */
-    private static void microInt8(float[] ap, int a0, int k, MemorySegment bp, long bOff, MemorySegment tile) {
+    private static void microInt8(float[] ap, int a0, int k, MemorySegment bp, long bOff, MemorySegment dst, long d0,
+            long ds, float[] rowScales, int r0, MemorySegment scales, MemorySegment bias, long colOff) {
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z,
+                c50 = z, c51 = z;
+        long bo = bOff, step = 2L * LANES;
+        int r1 = k, r2 = 2 * k, r3 = 3 * k, r4 = 4 * k, r5 = 5 * k;
+        for (int kk = a0; kk < a0 + k; kk++, bo += step) {
+            FloatVector b0 = (FloatVector) ByteVector.fromMemorySegment(B, bp, bo, ORDER)
+                    .convertShape(VectorOperators.B2F, F, 0);
+            FloatVector b1 = (FloatVector) ByteVector.fromMemorySegment(B, bp, bo + LANES, ORDER)
+                    .convertShape(VectorOperators.B2F, F, 0);
+            FloatVector x = FloatVector.broadcast(F, ap[kk]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(F, ap[kk + r1]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(F, ap[kk + r2]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(F, ap[kk + r3]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(F, ap[kk + r4]);
+            c40 = b0.fma(x, c40);
+            c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(F, ap[kk + r5]);
+            c50 = b0.fma(x, c50);
+            c51 = b1.fma(x, c51);
+        }
+        FloatVector s0 = FloatVector.fromMemorySegment(F, scales, colOff, ORDER);
+        FloatVector s1 = FloatVector.fromMemorySegment(F, scales, colOff + BYTES, ORDER);
+        c00 = c00.mul(s0.mul(rowScales[r0]));
+        c01 = c01.mul(s1.mul(rowScales[r0]));
+        c10 = c10.mul(s0.mul(rowScales[r0 + 1]));
+        c11 = c11.mul(s1.mul(rowScales[r0 + 1]));
+        c20 = c20.mul(s0.mul(rowScales[r0 + 2]));
+        c21 = c21.mul(s1.mul(rowScales[r0 + 2]));
+        c30 = c30.mul(s0.mul(rowScales[r0 + 3]));
+        c31 = c31.mul(s1.mul(rowScales[r0 + 3]));
+        c40 = c40.mul(s0.mul(rowScales[r0 + 4]));
+        c41 = c41.mul(s1.mul(rowScales[r0 + 4]));
+        c50 = c50.mul(s0.mul(rowScales[r0 + 5]));
+        c51 = c51.mul(s1.mul(rowScales[r0 + 5]));
+        if (bias != null) {
+            FloatVector i0 = FloatVector.fromMemorySegment(F, bias, colOff, ORDER);
+            FloatVector i1 = FloatVector.fromMemorySegment(F, bias, colOff + BYTES, ORDER);
+            c00 = c00.add(i0);
+            c01 = c01.add(i1);
+            c10 = c10.add(i0);
+            c11 = c11.add(i1);
+            c20 = c20.add(i0);
+            c21 = c21.add(i1);
+            c30 = c30.add(i0);
+            c31 = c31.add(i1);
+            c40 = c40.add(i0);
+            c41 = c41.add(i1);
+            c50 = c50.add(i0);
+            c51 = c51.add(i1);
+        }
+        c00.intoMemorySegment(dst, d0, ORDER);
+        c01.intoMemorySegment(dst, d0 + BYTES, ORDER);
+        c10.intoMemorySegment(dst, d0 + ds, ORDER);
+        c11.intoMemorySegment(dst, d0 + ds + BYTES, ORDER);
+        c20.intoMemorySegment(dst, d0 + 2 * ds, ORDER);
+        c21.intoMemorySegment(dst, d0 + 2 * ds + BYTES, ORDER);
+        c30.intoMemorySegment(dst, d0 + 3 * ds, ORDER);
+        c31.intoMemorySegment(dst, d0 + 3 * ds + BYTES, ORDER);
+        c40.intoMemorySegment(dst, d0 + 4 * ds, ORDER);
+        c41.intoMemorySegment(dst, d0 + 4 * ds + BYTES, ORDER);
+        c50.intoMemorySegment(dst, d0 + 5 * ds, ORDER);
+        c51.intoMemorySegment(dst, d0 + 5 * ds + BYTES, ORDER);
+    }
+
+    /**
+     * The 6 x 2 microkernel on int8 panels for K > {@link #INT8_CHUNK}: the int32 sums {@code acc} of the tile, chunk
+     * by chunk of {@link #INT8_CHUNK} k steps (exact fp32 sums, converted and added in int32).
+     */
+    private static void microInt8Chunked(float[] ap, int a0, int k, MemorySegment bp, long bOff, MemorySegment tile) {
         tile.fill((byte) 0);
         long bo = bOff, step = 2L * LANES, rs = TILE_ROW_BYTES;
         int r1 = k, r2 = 2 * k, r3 = 3 * k, r4 = 4 * k, r5 = 5 * k;
