@@ -131,6 +131,14 @@ fi
     org.vim4j.backend.cuda.CudaLibraryTest org.vim4j.backend.cuda.DeviceArenaTest org.vim4j.backend.cuda.CudaExecutionTest \
     org.vim4j.backend.cuda.CudaKernelsTest org.vim4j.CudaGoldenTest
 
+# 3b. Precision (issues 13/14): the golden cases at BF16 against the fp32 reference and the scalar BF16 oracle, then the
+#     embedded Fashion-MNIST model's top-1 over the 10,000 test images at fp32 and bf16 (bf16 within 0.3 points).
+#     The emulation runs 200 images (reported only: the target holds over all 10,000).
+PIMAGES=10000
+[ "$EMULATE" = 1 ] && PIMAGES=200
+[ "$HAVE_JAVA" = 1 ] && step java-precision 150 "$JAVA" "${JFLAGS[@]}" -Dvim4j.devicePrecision.data="$BUNDLE/fashion-mnist" \
+    -Dvim4j.devicePrecision.images="$PIMAGES" -cp "$CP" RunTests org.vim4j.DevicePrecisionTest
+
 # 4. Per-kernel bandwidth / FLOP/s against the H200's peaks (quick shapes: Vim-Tiny batch 1 and 256, 1248 x 1248;
 #    FP32, TF32, BF16).
 [ -x "$BUILD/vim4j_cuda_bench" ] && step kernels-quick 60 "$BUILD/vim4j_cuda_bench" --quick
@@ -191,9 +199,9 @@ fi
 {
   echo
   echo "== ctest =="; grep -E "tests passed|tests failed|Skipped|\*\*\*|relative L2" "$LOGS/ctest-cuda.log" 2>/dev/null | head -40
-  for f in java-cuda-tests java-golden-all-backends java-conformance; do
+  for f in java-cuda-tests java-precision java-golden-all-backends java-conformance; do
     [ -f "$LOGS/$f.log" ] || continue
-    echo "== $f =="; grep -E "tests (successful|failed|skipped|aborted)|^FAILED|CUDA golden" "$LOGS/$f.log" | head -40
+    echo "== $f =="; grep -E "tests (successful|failed|skipped|aborted)|^FAILED|CUDA golden|bf16 golden|top-1" "$LOGS/$f.log" | head -40
     grep -m3 "^SKIPPED" "$LOGS/$f.log"
   done
   echo "== benchmarks (DeviceBench) =="; cat "$LOGS"/bench-*.log 2>/dev/null | grep '^{'

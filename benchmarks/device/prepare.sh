@@ -54,6 +54,14 @@ cp "$launcher" "$BUNDLE/lib/"
 # Test classes as a directory: the golden tests resolve their fixtures as files.
 cp -r java/target/test-classes "$BUNDLE/test-classes"
 rm -rf "$BUNDLE/test-classes/org/vim4j/io/fuzz"* 2>/dev/null || true
+# The Fashion-MNIST test set (4.4 MiB) for DevicePrecisionTest's top-1: the device machine has no dataset package.
+FM=/usr/share/datasets/fashion-mnist
+if [ -f "$FM/t10k-images-idx3-ubyte.gz" ] && [ -f "$FM/t10k-labels-idx1-ubyte.gz" ]; then
+  mkdir -p "$BUNDLE/fashion-mnist"
+  cp "$FM/t10k-images-idx3-ubyte.gz" "$FM/t10k-labels-idx1-ubyte.gz" "$BUNDLE/fashion-mnist/"
+else
+  echo "prepare: no Fashion-MNIST test set in $FM (apt-get install dataset-fashion-mnist): the device top-1 check will skip" >&2
+fi
 
 javac -d "$BUNDLE/classes" -cp "$BUNDLE/lib/*:$BUNDLE/test-classes" --add-modules jdk.incubator.vector \
     benchmarks/device/java/DeviceBench.java benchmarks/device/java/RunTests.java 2>&1 | grep -v "incubator" || true

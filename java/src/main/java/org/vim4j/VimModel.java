@@ -81,7 +81,12 @@ public final class VimModel implements AutoCloseable {
         int t = options.threads() == 0 ? Backends.defaultThreads() : options.threads();
         this.kernels = Backends.create(backend, backend == BackendKind.SCALAR ? 1 : t);
         try {
-            this.precision = resolvePrecision(options, kernels);
+            this.precision = resolvePrecision(options, kernels, source);
+            String stored = source.metadata().get(PRECISION_METADATA);
+            if (Precision.INT8.label().equals(stored) && precision != Precision.INT8) {
+                System.getLogger("org.vim4j").log(System.Logger.Level.INFO, "checkpoint stored for int8, run at "
+                        + precision.label() + ": its int8 weights are dequantized (q * scale) at load");
+            }
             this.weights = VimWeights.place(source, config, kernels, precision, arena);
         } catch (RuntimeException e) {
             arena.close();
@@ -91,13 +96,39 @@ public final class VimModel implements AutoCloseable {
         this.randomWeights = "true".equals(source.metadata().get("vim4j.random"));
     }
 
-    /** The options' precision, else {@code -Dvim4j.precision}, else the backend's default. */
-    private static Precision resolvePrecision(VimOptions options, Kernels kernels) {
+    /** The checkpoint metadata key naming the precision a quantized checkpoint was written for. */
+    public static final String PRECISION_METADATA = "vim4j.precision";
+
+    /**
+     * The options' precision, else {@code -Dvim4j.precision}, else the checkpoint's own ({@value #PRECISION_METADATA}
+     * in its metadata: {@code vim4j convert --precision} writes it), else the backend's default.
+     */
+    private static Precision resolvePrecision(VimOptions options, Kernels kernels, StateDict source) {
         if (options.precision() != null) {
             return options.precision();
         }
         String property = System.getProperty(VimOptions.PRECISION_PROPERTY);
-        return property == null || property.isBlank() ? kernels.defaultPrecision() : Precision.parse(property);
+        if (property != null && !property.isBlank()) {
+            return Precision.parse(property);
+        }
+        String stored = source.metadata().get(PRECISION_METADATA);
+        if (stored != null) {
+            try {
+                return Precision.parse(stored);
+            } catch (VimException e) {
+                throw new VimException("checkpoint metadata " + PRECISION_METADATA + ": " + e.getMessage());
+            }
+        }
+        return kernels.defaultPrecision();
+    }
+
+    /**
+     * Bytes of the model's parameters at its precision: the layers that run BF16 at 2 bytes a weight, INT8 at 1 byte
+     * plus a 4-byte scale per output channel, everything else fp32 (docs/precision.md, "Which layers"). Nominal: the
+     * padding of a backend's packed copies is not counted.
+     */
+    public long weightBytes() {
+        return weights.parameterBytes();
     }
 
     /**

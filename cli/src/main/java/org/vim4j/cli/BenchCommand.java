@@ -111,19 +111,22 @@ final class BenchCommand implements Callable<Integer> {
             double mean = Arrays.stream(nanos).average().orElse(0) / 1e6;
             double imagesPerSecond = batch * 1000.0 / mean;
             String weightsDesc = weights != null ? weights.toString() : "random (seed 42)";
-            long weightBytes = c.parameterCount() * 4; // fp32 parameters; packed copies a backend keeps are not counted
+            // The parameters at the model's precision (bf16 / int8 + scales for the layers that run it, fp32 for the
+            // rest); the padding of packed copies a backend keeps is not counted.
+            long weightBytes = model.weightBytes();
             if (json) {
                 System.out.printf(Locale.ROOT,
-                        "{\"impl\":\"vim4j-%s\",\"model\":\"%s\",\"weights\":\"%s\",\"resolution\":%d,\"batch\":%d,"
+                        "{\"impl\":\"vim4j-%s\",\"precision\":\"%s\",\"model\":\"%s\",\"weights\":\"%s\",\"resolution\":%d,\"batch\":%d,"
                                 + "\"threads\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"mean_ms\":%.3f,\"images_per_s\":%.2f,"
                                 + "\"heap_bytes_per_inference\":%d,\"workspace_bytes\":%d,\"weights_bytes\":%d,\"offheap_bytes\":%d,"
                                 + "\"peak_rss_bytes\":%d,\"warmup_runs\":%d,\"iterations\":%d}%n",
-                        model.backend().id(), preset, weightsDesc.replace("\\", "/"), resolution, batch, model.threads(), p50,
+                        model.backend().id(), model.precision().label(), preset, weightsDesc.replace("\\", "/"), resolution, batch, model.threads(), p50,
                         p99, mean, imagesPerSecond, heapPerInference, session.workspaceBytes(), weightBytes,
                         weightBytes + session.workspaceBytes(), peakRssBytes(), warm, iterations);
             } else {
-                System.out.printf(Locale.ROOT, "vim4j bench  model=%s (%s)  %dx%d  batch=%d  backend=%s  threads=%d%n", preset,
-                        weightsDesc, resolution, resolution, batch, model.backend().id(), model.threads());
+                System.out.printf(Locale.ROOT, "vim4j bench  model=%s (%s)  %dx%d  batch=%d  backend=%s  precision=%s  threads=%d%n",
+                        preset, weightsDesc, resolution, resolution, batch, model.backend().id(),
+                        model.precision().label(), model.threads());
                 System.out.printf(Locale.ROOT, "  latency  p50 %.2f ms   p99 %.2f ms   mean %.2f ms   (%d runs after %d warm-up runs)%n",
                         p50, p99, mean, iterations, warm);
                 System.out.printf(Locale.ROOT, "  throughput %.1f images/s   heap allocated per inference %d B   workspace %.1f MiB%n",

@@ -12,12 +12,18 @@ import picocli.CommandLine.Parameters;
 import org.vim4j.io.checkpoint.CheckpointReader;
 import org.vim4j.io.StateDict;
 import org.vim4j.io.safetensors.SafetensorsWriter;
+import java.lang.foreign.Arena;
+
+import org.vim4j.Precision;
 import org.vim4j.VimConfig;
+import org.vim4j.VimModel;
+import org.vim4j.model.QuantizedCheckpoint;
 import org.vim4j.model.VimConfigInference;
 
 /**
  * {@code vim4j convert}: a .pth checkpoint's state dict to .safetensors (memory-mapped, zero-copy loading, no
- * pickle). The inferred image size and stride go into the metadata so nothing has to be guessed again.
+ * pickle). The inferred image size and stride go into the metadata so nothing has to be guessed again. With
+ * {@code --precision} the tensors are stored for that mode ({@link QuantizedCheckpoint}).
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert a .pth checkpoint (or its model_ema) to .safetensors.")
@@ -37,6 +43,12 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--stride", description = "Patch stride, if it cannot be inferred.")
     Integer stride;
 
+    @Option(names = "--precision", paramLabel = "MODE", description = "Store for fp32 | bf16 | int8 (docs/precision.md): "
+            + "int8 writes the projections, patch embedding and head as I8 + F32 <name>_scale and the other tensors as "
+            + "BF16; bf16 writes every tensor BF16; fp32 every tensor F32. The file's metadata names the precision, "
+            + "which loading uses unless --precision says otherwise. Default: the tensors as they are.")
+    String precision;
+
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
@@ -48,15 +60,37 @@ final class ConvertCommand implements Callable<Integer> {
             meta.put("vim4j.img_size", Integer.toString(c.imgSize()));
             meta.put("vim4j.stride", Integer.toString(c.stride()));
             meta.put("vim4j.source", in.getFileName().toString());
-            SafetensorsWriter.write(out, sd.tensors(), meta);
+            int written = sd.size();
+            if (precision == null) {
+                SafetensorsWriter.write(out, sd.tensors(), meta);
+            } else {
+                Precision p = Precision.parse(precision);
+                meta.put(VimModel.PRECISION_METADATA, p.label());
+                try (Arena arena = Arena.ofConfined()) {
+                    var tensors = QuantizedCheckpoint.convert(sd, c, p, arena);
+                    written = tensors.size();
+                    SafetensorsWriter.write(out, tensors, meta);
+                }
+            }
             if (json) {
-                System.out.printf(java.util.Locale.ROOT, "{\"output\":%s,\"tensors\":%d,\"parameters\":%d,\"img_size\":%d,\"stride\":%d}%n",
-                        org.vim4j.io.json.Json.quote(out.toString()), sd.size(), c.parameterCount(), c.imgSize(), c.stride());
+                System.out.printf(java.util.Locale.ROOT, "{\"output\":%s,\"tensors\":%d,\"parameters\":%d,\"img_size\":%d,\"stride\":%d,"
+                        + "\"precision\":%s,\"bytes\":%d}%n", org.vim4j.io.json.Json.quote(out.toString()), written,
+                        c.parameterCount(), c.imgSize(), c.stride(),
+                        precision == null ? "null" : "\"" + Precision.parse(precision).label() + "\"", size(out));
                 return 0;
             }
-            System.out.printf("wrote %s: %d tensors, %,d parameters (D=%d, depth=%d, %dx%d input, stride %d)%n", out,
-                    sd.size(), c.parameterCount(), c.embedDim(), c.depth(), c.imgSize(), c.imgSize(), c.stride());
+            System.out.printf("wrote %s: %d tensors, %,d parameters (D=%d, depth=%d, %dx%d input, stride %d)%s, %,d bytes%n",
+                    out, written, c.parameterCount(), c.embedDim(), c.depth(), c.imgSize(), c.imgSize(), c.stride(),
+                    precision == null ? "" : ", stored for " + Precision.parse(precision).label(), size(out));
         }
         return 0;
+    }
+
+    private static long size(Path p) {
+        try {
+            return java.nio.file.Files.size(p);
+        } catch (java.io.IOException e) {
+            return -1;
+        }
     }
 }

@@ -35,11 +35,13 @@ final class InfoCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT,
                         "{\"weights\":%s,\"img_size\":%d,\"patch\":%d,\"stride\":%d,\"channels\":%d,\"embed_dim\":%d,"
                                 + "\"depth\":%d,\"d_state\":%d,\"d_conv\":%d,\"d_inner\":%d,\"dt_rank\":%d,\"num_classes\":%d,"
-                                + "\"tokens\":%d,\"parameters\":%d,\"backend\":\"%s\",\"simd\":\"%s\",\"threads\":%d,"
+                                + "\"tokens\":%d,\"parameters\":%d,\"backend\":\"%s\",\"precision\":\"%s\",\"weights_bytes\":%d,"
+                                + "\"simd\":\"%s\",\"threads\":%d,"
                                 + "\"workspace_bytes\":%d,\"metadata\":{%s}}%n",
                         Json.quote(weights.describe()), c.imgSize(), c.patchSize(), c.stride(), c.channels(), c.embedDim(),
                         c.depth(), c.dState(), c.dConv(), c.dInner(), c.dtRank(), c.numClasses(), c.nativeTokens(),
-                        c.parameterCount(), model.backend().id(), vector, model.threads(), s.workspaceBytes(), meta);
+                        c.parameterCount(), model.backend().id(), model.precision().label(), model.weightBytes(), vector,
+                        model.threads(), s.workspaceBytes(), meta);
             } else {
                 System.out.printf(Locale.ROOT, "weights      %s%n", weights.describe());
                 System.out.printf(Locale.ROOT, "input        %d x %d x %d (patch %d, stride %d: %dx%d grid, %d tokens with the middle class token)%n",
@@ -51,6 +53,8 @@ final class InfoCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "parameters   %,d (%.1f MB fp32)%n", c.parameterCount(), c.parameterCount() * 4 / 1e6);
                 System.out.printf(Locale.ROOT, "backend      %s (%s), %d threads%n", model.backend().id(), vector,
                         model.threads());
+                System.out.printf(Locale.ROOT, "precision    %s (weights %.1f MB at this precision)%n",
+                        model.precision().label(), model.weightBytes() / 1e6);
                 System.out.printf(Locale.ROOT, "workspace    %,d bytes for one %dx%d image%n", s.workspaceBytes(), c.imgSize(), c.imgSize());
                 if (!model.metadata().isEmpty()) {
                     System.out.println("metadata");

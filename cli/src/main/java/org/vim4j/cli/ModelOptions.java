@@ -8,8 +8,10 @@ import picocli.CommandLine.Option;
 import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.BackendKind;
+import org.vim4j.Precision;
 
-/** Options shared by every command that loads a model: the backend and threads, and how to read a checkpoint. */
+/** Options shared by every command that loads a model: the backend, threads and precision, and how to read a
+ * checkpoint. */
 final class ModelOptions {
     @Mixin
     BackendOptions backendOptions;
@@ -24,9 +26,19 @@ final class ModelOptions {
     @Option(names = "--stride", description = "The checkpoint's patch stride, if it cannot be inferred.")
     Integer stride;
 
+    @Option(names = "--precision", paramLabel = "MODE", description = "Arithmetic of the linear projections: fp32 | bf16 | "
+            + "int8 (docs/precision.md). Default: -Dvim4j.precision, else the checkpoint's own (a quantized one from "
+            + "vim4j convert --precision), else the backend's (fp32).")
+    String precision;
+
+    /** The precision asked for, or null when {@code --precision} was not given. */
+    Precision precision() {
+        return precision == null ? null : Precision.parse(precision);
+    }
+
     VimOptions toOptions() {
         BackendKind kind = backendOptions.backend();
-        return new VimOptions(kind, backendOptions.threads(), entry, imageSize, stride);
+        return new VimOptions(kind, backendOptions.threads(), entry, imageSize, stride, precision());
     }
 
     VimModel load(Path weights) {

@@ -107,4 +107,48 @@ class CommandsTest {
             assertEquals(2, w.rank());
         }
     }
+
+    /** --precision on the commands that load a model, and convert --precision writing a checkpoint that loads at it. */
+    @Test
+    void precisionEndToEnd() throws Exception {
+        var r = InferCommandTest.cli("info", "--backend", "vector", "--precision", "bf16");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("precision    bf16"), r.out());
+        r = InferCommandTest.cli("info", "--backend", "vector", "--json");
+        assertEquals("fp32", ((java.util.Map<?, ?>) Json.parse(r.out(), "info")).get("precision"));
+
+        r = InferCommandTest.cli("classify", "--backend", "vector", "--precision", "int8", "--top", "1",
+                example("7-sneaker.png").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Sneaker"), r.out());
+
+        r = InferCommandTest.cli("bench", "--backend", "vector", "--model", "tiny", "--resolution", "64", "--warmup", "0",
+                "--iterations", "1", "--precision", "int8");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("precision=int8"), r.out());
+
+        Path src = tmp.resolve("fm.safetensors"), q = tmp.resolve("fm-int8.safetensors");
+        try (var in = org.vim4j.VimModel.class.getResourceAsStream("/org/vim4j/models/fashion-mnist-vim.safetensors")) {
+            Files.copy(in, src);
+        }
+        r = InferCommandTest.cli("convert", src.toString(), q.toString(), "--precision", "int8", "--json");
+        assertEquals(0, r.code(), r.err());
+        var j = (java.util.Map<?, ?>) Json.parse(r.out(), "convert");
+        assertEquals("int8", j.get("precision"));
+        assertEquals(Files.size(q), ((Number) j.get("bytes")).longValue());
+        assertTrue(Files.size(q) < Files.size(src) / 3, Files.size(q) + " bytes");
+        try (StateDict sd = SafetensorsReader.read(q)) {
+            assertEquals("int8", sd.metadata().get("vim4j.precision"));
+            assertEquals(org.vim4j.tensor.DType.I8, sd.get("layers.0.mixer.in_proj.weight").dtype());
+            assertEquals(org.vim4j.tensor.DType.F32, sd.get("layers.0.mixer.in_proj.weight_scale").dtype());
+            assertEquals(org.vim4j.tensor.DType.BF16, sd.get("layers.0.mixer.A_log").dtype());
+        }
+        // The stored precision is the default; --precision overrides it (dequantizing).
+        r = InferCommandTest.cli("info", "--backend", "vector", "--weights", q.toString());
+        assertTrue(r.out().contains("precision    int8"), r.out());
+        r = InferCommandTest.cli("classify", "--backend", "vector", "--weights", q.toString(), "--precision", "fp32",
+                "--top", "1", example("7-sneaker.png").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("Sneaker"), r.out());
+    }
 }

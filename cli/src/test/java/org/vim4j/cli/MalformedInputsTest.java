@@ -74,6 +74,21 @@ class MalformedInputsTest {
         Files.write(f("badindex.txt"), "a 99\n".getBytes());
         Files.write(f("badutf8.txt"), new byte[] {'a', ' ', (byte) 0xff, '\n'});
         Files.write(f("file-not-dir"), new byte[] {1});
+        nanScaleInt8(f("nan-scale-int8.safetensors"));
+    }
+
+    /** The embedded model stored for int8 with one NaN scale: refused at load whatever the precision. */
+    static void nanScaleInt8(Path out) throws IOException {
+        Path src = f("fm.safetensors");
+        try (var in = org.vim4j.VimModel.class.getResourceAsStream("/org/vim4j/models/fashion-mnist-vim.safetensors")) {
+            Files.copy(in, src);
+        }
+        try (var sd = org.vim4j.io.checkpoint.CheckpointReader.read(src); var arena = java.lang.foreign.Arena.ofConfined()) {
+            var c = org.vim4j.model.VimConfigInference.infer(sd, null, null);
+            var t = org.vim4j.model.QuantizedCheckpoint.convert(sd, c, org.vim4j.Precision.INT8, arena);
+            t.get("head.weight_scale").data().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 3, Float.NaN);
+            org.vim4j.io.safetensors.SafetensorsWriter.write(out, t, java.util.Map.of("vim4j.precision", "int8"));
+        }
     }
 
     @AfterAll
@@ -173,6 +188,16 @@ class MalformedInputsTest {
         c.add(List.of("infer", "--weights", p("pth/checkpoint.pth"), "--input", npy, "--output", p("o.npy"), "--output-kind", "x"));
         c.add(List.of("infer", "--weights", p("pth/checkpoint.pth"), "--entry", "model_ema", "--input", npy, "--output", p("o.npy")));
         c.add(List.of("bench", "--model", "gigantic"));
+        // Precisions: unknown names, and a quantized checkpoint whose scales are not finite.
+        for (String v : List.of("int4", "fp16", "", "tf32")) {
+            c.add(List.of("info", "--precision", v));
+            c.add(List.of("classify", "--precision", v, png));
+            c.add(List.of("bench", "--precision", v, "--warmup", "0", "--iterations", "1"));
+            c.add(List.of("convert", p("pth/checkpoint.pth"), p("o.safetensors"), "--precision", v));
+        }
+        c.add(List.of("info", "--weights", p("nan-scale-int8.safetensors")));
+        c.add(List.of("info", "--weights", p("nan-scale-int8.safetensors"), "--precision", "fp32"));
+        c.add(List.of("convert", p("nan-scale-int8.safetensors"), p("o.safetensors"), "--precision", "bf16"));
         c.add(List.of("info", "--weights", "bad\0path"));
         c.add(List.of("classify", "bad\0path.png"));
         return c.stream();

@@ -16,6 +16,27 @@ public final class WeightNames {
     private WeightNames() {
     }
 
+    /**
+     * The weights a quantized checkpoint may store as int8 ({@code I8 <name>} with {@code F32 <name>_scale}, one scale
+     * per output channel, the first dimension): the mixers' projections, which run at the model's precision, and the
+     * patch embedding and head (docs/precision.md, "Which layers"). Every other tensor must be floating point.
+     */
+    public static java.util.Set<String> quantizable(VimConfig c) {
+        java.util.Set<String> s = new java.util.LinkedHashSet<>();
+        s.add("patch_embed.proj.weight");
+        for (int i = 0; i < c.depth(); i++) {
+            for (String w : PROJECTIONS) {
+                s.add(layer(i, w));
+            }
+        }
+        s.add("head.weight");
+        return s;
+    }
+
+    /** The mixer projections of one layer: these run at the model's precision. */
+    public static final java.util.List<String> PROJECTIONS = java.util.List.of("mixer.in_proj.weight",
+            "mixer.x_proj.weight", "mixer.x_proj_b.weight", "mixer.out_proj.weight");
+
     public static String layer(int i, String suffix) {
         return "layers." + i + "." + suffix;
     }

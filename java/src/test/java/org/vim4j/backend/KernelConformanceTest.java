@@ -487,6 +487,100 @@ class KernelConformanceTest {
         assertArrayEquals(src, mem.get(gs, src.length), "modified the source");
     }
 
+    // ------------------------------------------------------------------------ vector BF16 / INT8 linear layers
+    // (docs/precision.md). INT8 must equal the scalar oracle bit for bit: the int32 sums are exact on both and the
+    // epilogue (float) acc * (sa * sw) + bias is evaluated in the same order. BF16 differs only by the order of the
+    // fp32 sum, so it gets the fp32 linear's tolerance.
+
+    /** linear cases at BF16 and INT8 on the vector backend, 1 and 2 threads. */
+    @TestFactory
+    Stream<DynamicNode> vectorQuantizedLinearAgreesWithScalar() {
+        List<DynamicNode> nodes = new ArrayList<>();
+        if (!Backends.isAvailable(BackendKind.VECTOR)) {
+            String reason = "vector unavailable: " + Backends.unavailable().get(BackendKind.VECTOR);
+            return Stream.of(dynamicTest("vector (unavailable)", () -> Assumptions.abort(reason)));
+        }
+        // m, k, n, lda, ldc, aOff, cOff, bias, special rows (1: a zero row, a NaN row and an infinite row)
+        int[][] cases = {
+            {1, 1, 1, 1, 1, 0, 0, 1, 0}, {5, 7, 3, 7, 3, 0, 0, 1, 0}, {6, 16, 32, 16, 32, 3, 5, 0, 0},
+            {7, 33, 65, 40, 70, 1, 2, 1, 0}, {13, 12, 40, 44, 41, 0, 9, 1, 0}, {1, 192, 768, 192, 768, 0, 0, 0, 0},
+            {19, 300, 37, 301, 37, 5, 0, 1, 0}, {23, 384, 44, 384, 44, 0, 0, 0, 0}, {37, 48, 96, 50, 100, 11, 13, 1, 1},
+            {9, 1100, 20, 1100, 21, 0, 0, 1, 0}, {4, 2100, 17, 2103, 17, 2, 0, 0, 1}, {200, 64, 24, 64, 24, 0, 0, 1, 1},
+        };
+        for (int threads : new int[] {1, 2}) {
+            for (org.vim4j.Precision p : new org.vim4j.Precision[] {org.vim4j.Precision.BF16, org.vim4j.Precision.INT8}) {
+                for (int[] g : cases) {
+                    for (boolean stored : p == org.vim4j.Precision.INT8 ? new boolean[] {false, true} : new boolean[] {false}) {
+                        String name = String.format("vector %s %d thread(s) linear m=%d k=%d n=%d lda=%d ldc=%d aOff=%d "
+                                + "cOff=%d bias=%b specialRows=%b%s", p.label(), threads, g[0], g[1], g[2], g[3], g[4],
+                                g[5], g[6], g[7] == 1, g[8] == 1, stored ? " (int8 checkpoint weight)" : "");
+                        nodes.add(test(BackendKind.VECTOR, threads, name, (k, a) -> checkQuantizedLinear(k, a, g, p, stored)));
+                    }
+                }
+            }
+        }
+        return nodes.stream();
+    }
+
+    /**
+     * One linear at {@code p} against the scalar oracle; {@code stored}: the weight comes as I8 + per-row scales (a
+     * quantized checkpoint), else as fp32 quantized at prepare time.
+     */
+    static void checkQuantizedLinear(Kernels k, Arena arena, int[] g, org.vim4j.Precision p, boolean stored) {
+        int m = g[0], kk = g[1], n = g[2], lda = g[3], ldc = g[4], aOff = g[5], cOff = g[6];
+        Random r = new Random(17L * m + 5L * kk + n);
+        float[] w = uniform(r, n * kk, -1, 1);
+        float[] bias = g[7] == 1 ? uniform(r, n, -1, 1) : null;
+        float[] a = uniform(r, aOff + (m - 1) * lda + kk + GUARD, -3, 3);
+        if (g[8] == 1 && m >= 3) {
+            // a zero row (amax 0: all-zero int8 row), a NaN and an infinity: both backends must propagate alike
+            java.util.Arrays.fill(a, aOff, aOff + kk, 0f);
+            a[aOff + lda + kk / 2] = Float.NaN;
+            a[aOff + 2 * lda] = Float.POSITIVE_INFINITY;
+        }
+        float[] c = uniform(r, cOff + (m - 1) * ldc + n + GUARD, -9, 9);
+        LinearSource src;
+        if (stored) {
+            MemorySegment q = arena.allocate((long) n * kk, 64);
+            float[] scales = new float[n];
+            for (int j = 0; j < n; j++) {
+                scales[j] = 0.001f * (1 + r.nextInt(20));
+                for (int i = 0; i < kk; i++) {
+                    q.set(java.lang.foreign.ValueLayout.JAVA_BYTE, (long) j * kk + i, (byte) (r.nextInt(255) - 127));
+                }
+            }
+            src = new LinearSource(Tensor.wrap("w", DType.I8, q, n, kk), Tensor.copyOf(arena, "w_scale", scales, n),
+                    bias == null ? null : Tensor.copyOf(arena, "b", bias, n));
+        } else {
+            src = LinearSource.of(Tensor.copyOf(arena, "w", w, n, kk), bias == null ? null : Tensor.copyOf(arena, "b", bias, n));
+        }
+        LinearWeight refW = REF.prepareLinear(src, p, arena);
+        LinearWeight gotW = k.prepareLinear(src, p, arena);
+        MemorySegment aSeg = seg(arena, a), cWant = seg(arena, c), cGot = seg(arena, c);
+        REF.linear(aSeg, aOff, lda, m, refW, cWant, cOff, ldc);
+        k.linear(aSeg, aOff, lda, m, gotW, cGot, cOff, ldc);
+        if (p == org.vim4j.Precision.INT8) {
+            float[] want = arr(cWant), got = arr(cGot);
+            for (int i = 0; i < want.length; i++) {
+                if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(got[i])) {
+                    fail("int8 c[" + i + "] = " + got[i] + ", scalar oracle " + want[i] + " (must be identical)");
+                }
+            }
+        } else {
+            // bf16 products are exact; the fp32 sums of K terms of magnitude <= 3 differ only in order. Infinities
+            // (the infinite row) must match exactly; assertClose measures them as NaN distances.
+            float[] want = arr(cWant), got = arr(cGot);
+            for (int i = 0; i < want.length; i++) {
+                if (Float.isInfinite(want[i]) && want[i] == got[i]) {
+                    got[i] = 0f;
+                    want[i] = 0f;
+                }
+            }
+            assertClose("c", want, got, 3e-5 * Math.sqrt(kk), 1e-5);
+        }
+        assertArrayEquals(a, arr(aSeg), "linear modified its input");
+    }
+
     // ---------------------------------------------------------------------------------------------- helpers
 
     private static float[] uniform(Random r, int n, float lo, float hi) {

@@ -61,7 +61,9 @@ public final class SparkClassify implements Callable<Integer> {
     @Option(names = "--entry", defaultValue = "model", description = "State dict of a training checkpoint: model | model_ema.")
     String entry;
 
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 | tf32 (CUDA only). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--precision", defaultValue = "auto", description = "auto | fp32 | bf16 | int8 | tf32 (CUDA only): "
+            + "the linear layers' precision (docs/precision.md); auto: the checkpoint's own, else the backend's. "
+            + "Default: ${DEFAULT-VALUE}.")
     String precision;
 
     @Option(names = "--partitions", defaultValue = "0",

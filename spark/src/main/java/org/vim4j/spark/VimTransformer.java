@@ -54,8 +54,9 @@ public abstract class VimTransformer<T extends VimTransformer<T>> extends Transf
                 + "native or cuda", ParamValidators.inArray(List.of("auto", "scalar", "vector", "native", "cuda")));
         threadsPerTask = new IntParam(this, "threadsPerTask", "kernel threads of each task's inference; 0 = spark.task.cpus, "
                 + "so an executor's concurrent tasks use its cores once", ParamValidators.gtEq(0));
-        precision = new Param<>(this, "precision", "GEMM precision: fp32, or tf32 (CUDA tensor cores; CPU backends are fp32)",
-                ParamValidators.inArray(List.of("fp32", "tf32")));
+        precision = new Param<>(this, "precision", "Precision of the linear layers (docs/precision.md): auto (the "
+                + "checkpoint's own, else the backend's), fp32, bf16, int8 (CPU backends), or tf32 (fp32 weights on CUDA "
+                + "tensor cores)", ParamValidators.inArray(ModelSpec.PRECISIONS));
         batchSize = new IntParam(this, "batchSize", "images per inference, decoded and batched inside each partition",
                 ParamValidators.gtEq(1));
         setDefault(inputCol, "content");
@@ -64,7 +65,7 @@ public abstract class VimTransformer<T extends VimTransformer<T>> extends Transf
         setDefault(entry, "model");
         setDefault(backend, "auto");
         setDefault(threadsPerTask, 0);
-        setDefault(precision, "fp32");
+        setDefault(precision, "auto");
         setDefault(batchSize, 64);
     }
 

@@ -130,8 +130,17 @@ public final class CudaKernels implements Kernels {
 
     /** The GEMM mode of a layer prepared at {@code precision}; INT8 is refused. */
     GemmMode modeFor(Precision precision) {
+        return modeFor(precision, mode);
+    }
+
+    /**
+     * The GEMM mode of a layer at {@code precision} when {@code -Dvim4j.cuda.precision} is {@code property}: FP32 layers
+     * run FP32 or TF32 as the property says, BF16 layers BF16, INT8 is refused with a {@link VimException} naming the
+     * alternatives. Static so that the mapping is testable without a device.
+     */
+    static GemmMode modeFor(Precision precision, GemmMode property) {
         return switch (precision) {
-            case FP32 -> mode == GemmMode.TF32 ? GemmMode.TF32 : GemmMode.FP32;
+            case FP32 -> property == GemmMode.TF32 ? GemmMode.TF32 : GemmMode.FP32;
             case BF16 -> GemmMode.BF16;
             case INT8 -> throw new VimException("backend 'cuda' cannot run precision int8 (it runs fp32, tf32 and bf16): "
                     + "choose --precision bf16, or an int8-capable CPU backend (native, vector, scalar)");

@@ -6,7 +6,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import org.vim4j.VimException;
+import org.vim4j.kernel.LinearSource;
 import org.vim4j.kernel.LinearWeight;
+import org.vim4j.kernel.Quantization;
 import org.vim4j.tensor.DType;
 import org.vim4j.tensor.Tensor;
 
@@ -55,7 +57,10 @@ record PackedLinear(MemorySegment panels, MemorySegment bias, int outFeatures, i
         return (a + b - 1) / b;
     }
 
-    static PackedLinear pack(Tensor weight, Tensor bias, Arena arena) {
+    /** Packs an fp32 layer; an int8 weight with per-channel scales (a quantized checkpoint) is dequantized. */
+    static PackedLinear pack(LinearSource source, Arena arena) {
+        Tensor weight = source.weight(), bias = source.bias();
+        boolean quantized = source.weightScale() != null;
         if (weight.rank() < 1 || weight.dim(0) == 0) {
             throw new VimException("linear weight '" + weight.name() + "' must have a non-empty first dimension");
         }
@@ -72,7 +77,8 @@ record PackedLinear(MemorySegment panels, MemorySegment bias, int outFeatures, i
             int p = j / nr, jj = j % nr;
             for (int kk = 0; kk < k; kk++) {
                 long dst = ((long) p * k + kk) * nr + jj;
-                packed.setAtIndex(ValueLayout.JAVA_FLOAT, dst, read(weight, (long) j * k + kk));
+                packed.setAtIndex(ValueLayout.JAVA_FLOAT, dst,
+                        quantized ? Quantization.dequantized(source, j, k, kk) : read(weight, (long) j * k + kk));
             }
         }
         MemorySegment b = null;

@@ -15,6 +15,7 @@ final class Scratch {
     private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
 
     private float[] packA = new float[0];
+    private float[] rowScales = new float[0];
     private float[] states = new float[0];
     private float[] stateRates = new float[0];
     private float[] steps = new float[0];
@@ -34,6 +35,14 @@ final class Scratch {
             packA = new float[n];
         }
         return packA;
+    }
+
+    /** The INT8 GEMM's per-token activation scales {@code sa} of the packed rows. */
+    float[] rowScales(int n) {
+        if (rowScales.length < n) {
+            rowScales = new float[n];
+        }
+        return rowScales;
     }
 
     /**

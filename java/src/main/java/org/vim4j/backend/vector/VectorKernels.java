@@ -6,7 +6,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import org.vim4j.Precision;
-import org.vim4j.VimException;
 import org.vim4j.kernel.ConvWeights;
 import org.vim4j.kernel.Kernels;
 import org.vim4j.kernel.LinearSource;
@@ -16,7 +15,6 @@ import org.vim4j.kernel.Rows;
 import org.vim4j.kernel.ScanInputs;
 import org.vim4j.kernel.ScanMode;
 import org.vim4j.kernel.ScanWeights;
-import org.vim4j.tensor.Tensor;
 
 /**
  * The Java Vector API backend: SIMD kernels on {@link VectorLanes#F}, multi-threaded on the JVM's shared
@@ -29,6 +27,8 @@ import org.vim4j.tensor.Tensor;
  */
 public final class VectorKernels implements Kernels {
     private static final ThreadLocal<GemmKernel.Task> GEMM = ThreadLocal.withInitial(GemmKernel.Task::new);
+    private static final ThreadLocal<QuantGemmKernel.Task> QUANT_GEMM =
+            ThreadLocal.withInitial(QuantGemmKernel.Task::new);
     private static final ThreadLocal<ScanKernel.Task> SCAN = ThreadLocal.withInitial(ScanKernel.Task::new);
     private static final ThreadLocal<ConvKernel.Task> CONV = ThreadLocal.withInitial(ConvKernel.Task::new);
     private static final ThreadLocal<NormKernel.Task> NORM = ThreadLocal.withInitial(NormKernel.Task::new);
@@ -62,22 +62,27 @@ public final class VectorKernels implements Kernels {
         return host;
     }
 
+    /**
+     * FP32: {@link PackedLinear} (an int8 source of a quantized checkpoint is dequantized, {@code q * scale}); BF16 and
+     * INT8: {@link QuantLinear}, the weights kept as bf16 or int8 bytes with their scales.
+     */
     @Override
     public LinearWeight prepareLinear(LinearSource source, Precision precision, Arena arena) {
-        if (precision != Precision.FP32 || source.weightScale() != null) {
-            throw new VimException("backend 'vector' runs fp32 linear layers only, not " + precision.label()
-                    + (source.weightScale() != null ? " (an int8 weight with scales)" : ""));
+        if (precision == Precision.FP32) {
+            return PackedLinear.pack(source, arena);
         }
-        Tensor weight = source.weight(), bias = source.bias();
-        return PackedLinear.pack(weight, bias, arena);
+        return QuantLinear.pack(source, precision, arena);
     }
 
     @Override
     public void linear(MemorySegment a, long aOff, int lda, int m, LinearWeight w, MemorySegment c, long cOff, int ldc) {
-        if (!(w instanceof PackedLinear packed)) {
+        if (w instanceof PackedLinear packed) {
+            GEMM.get().run(threads, a, aOff, lda, m, packed, c, cOff, ldc);
+        } else if (w instanceof QuantLinear quant) {
+            QUANT_GEMM.get().run(threads, a, aOff, lda, m, quant, c, cOff, ldc);
+        } else {
             throw new IllegalArgumentException("linear weight was prepared by another backend: " + w.getClass().getName());
         }
-        GEMM.get().run(threads, a, aOff, lda, m, packed, c, cOff, ldc);
     }
 
     @Override
