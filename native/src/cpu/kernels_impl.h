@@ -347,7 +347,19 @@ struct ScanArgs {
 
 // Steps are processed in chunks of kScanChunk: a first pass computes the per-token quantities (softplus,
 // SiLU gate, ...) for the chunk into small stack arrays, the second runs the recurrence over the states.
-// Keeping the two apart leaves the register file to the N states and the exp constants.
+// Keeping the two apart leaves the register file to the N states and the exp constants (one fused loop
+// measured 47% slower: spills).
+//
+// Where the time goes (AVX-512 tier, Vim-Tiny's 197 x 384 x 16, one thread of the 2-vCPU AMD family-26
+// development machine, standalone harness): the recurrence pass alone runs at about 10 Gupdate/s, which
+// is its vector-op count (per state update: dt*A, vreduceps, 5 FMAs, vscalefps, dt*u*B, the h FMA, the
+// y FMA = 11 ops) at the ~2 vector ops per cycle this core sustains on that mix. Every op counts,
+// including ones on the FP adder pipes: two extra min/max per update cost 11%. So exp variants that trade
+// FMAs for adds/permutes did not pay: a 32-entry table exp (vpermt2ps + degree-2 polynomial, same
+// accuracy) was 6% slower, floor+sub instead of vreduceps equal; writing dA to a buffer in a separate
+// pass 3-6% slower. A degree-4 exp would save one op (13% on that pass) but at ~3e-6 relative error,
+// which the dA ~ 1 cases amplify past the test tolerance, so it is not used. Pass 1 (softplus, SiLU) was
+// the other third of the time and is what got cheaper (see vsoftplus, vsilu_div).
 constexpr int kScanChunk = 32;
 
 template <int NS, bool MASKED>
