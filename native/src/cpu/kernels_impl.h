@@ -28,31 +28,34 @@ constexpr float kLog2e = 0x1.715476p+0f;
 
 inline int imin(int a, int b) { return a < b ? a : b; }
 
-// silu(x) = x * 1/(1 + e^-x). e^-x is taken at min(-x, 88) so 1 + e^-x stays finite for the reciprocal; for
-// x < -88 the result is then about x * 6e-39 instead of x * e^x (both negligible). NaN propagates.
-inline vf vsilu(vf x) {
-    const vf e = vexp_le88(vmin_bound(vset1(88.0f), vmul(x, vset1(-1.0f))));
-    return vmul(x, vrecip(vadd(vset1(1.0f), e)));
-}
+// 1 + e^-x, with e^-x taken at min(-x, 88) so the sum stays finite (x < -88 then gives silu(x) of about
+// x * 6e-38 instead of x * e^x: both negligible). NaN propagates.
+inline vf vsilu_den(vf x) { return vadd(vset1(1.0f), vexp_le88(vmin_bound(vset1(88.0f), vmul(x, vset1(-1.0f))))); }
+
+// silu(x) = x / (1 + e^-x), the reciprocal as estimate + Newton step (the conv's gate: pipelined FP ops).
+inline vf vsilu(vf x) { return vmul(x, vrecip(vsilu_den(x))); }
+
+// The same with a true division, for the selective scan: there the FMA/FP pipes are saturated by the
+// recurrence while the divider is a separate unit with throughput to spare for the two divisions per token
+// and channel vector, so one vdivps is cheaper than the three pipelined ops of vrecip (and exactly rounded).
+inline vf vsilu_div(vf x) { return vdiv(x, vsilu_den(x)); }
 
 // softplus(v) = log1p(e^v), and v itself for v > 20 (Mamba's threshold), as max(v, 0) + log1p(w) with
-// w = e^-|v| in (0, 1]: log1p(w) = 2 atanh(s) = 2 (s + s^3/3 + ... + s^13/13), s = w / (2 + w) in (0, 1/3]
-// (truncation below 2e-8 relative). NaN propagates; -inf gives 0, +inf gives inf.
+// w = e^-|v| in (0, 1]: log1p(w) = 2 atanh(s) = s * g(s^2), s = w / (2 + w) in (0, 1/3], g a degree-4
+// minimax fit of 2 atanh(s)/s on s^2 in [0, 1/9] (fit error below 1e-8; the fp32 evaluation of the whole
+// log1p(w) stays within 2.2e-7 relative, the same as the 7-term atanh series it replaces, whose own floor is
+// the rounding of s). Above v = 20 no select is needed: log1p(w) < 2.1e-9 is then below half an ulp of v,
+// so the fused max(v, 0) + s * g rounds to v exactly. NaN propagates; -inf gives 0, +inf gives inf.
 inline vf vsoftplus(vf v) {
-    const vf zero = vzero();
-    const vf neg_abs = vmul(vset1(-1.0f), vmax_bound(vsub(zero, v), v));  // -|v| (NaN kept)
-    const vf w = vexp_le88(neg_abs);
-    const vf s = vmul(w, vrecip(vadd(vset1(2.0f), w)));
+    const vf w = vexp_le88(vneg_abs(v));
+    const vf s = vdiv(w, vadd(vset1(2.0f), w));  // divider, not FP pipes (see vsilu_div)
     const vf s2 = vmul(s, s);
-    vf p = vset1(2.0f / 13.0f);
-    p = vfma(p, s2, vset1(2.0f / 11.0f));
-    p = vfma(p, s2, vset1(2.0f / 9.0f));
-    p = vfma(p, s2, vset1(2.0f / 7.0f));
-    p = vfma(p, s2, vset1(2.0f / 5.0f));
-    p = vfma(p, s2, vset1(2.0f / 3.0f));
+    vf p = vset1(0x1.208bd0p-2f);
+    p = vfma(p, s2, vset1(0x1.1e510cp-2f));
+    p = vfma(p, s2, vset1(0x1.99dae6p-2f));
+    p = vfma(p, s2, vset1(0x1.5554e0p-1f));
     p = vfma(p, s2, vset1(2.0f));
-    const vf sp = vfma(p, s, vmax_bound(zero, v));  // max(0, v) + log1p(w); NaN kept
-    return vselect_gt(v, vset1(20.0f), v, sp);
+    return vfma(p, s, vmax_bound(vzero(), v));  // max(0, v) + log1p(w); NaN kept
 }
 
 template <bool MASKED>
@@ -347,7 +350,19 @@ struct ScanArgs {
 
 // Steps are processed in chunks of kScanChunk: a first pass computes the per-token quantities (softplus,
 // SiLU gate, ...) for the chunk into small stack arrays, the second runs the recurrence over the states.
-// Keeping the two apart leaves the register file to the N states and the exp constants.
+// Keeping the two apart leaves the register file to the N states and the exp constants (one fused loop
+// measured 47% slower: spills).
+//
+// Where the time goes (AVX-512 tier, Vim-Tiny's 197 x 384 x 16, one thread of the 2-vCPU AMD family-26
+// development machine, standalone harness): the recurrence pass alone runs at about 10 Gupdate/s, which
+// is its vector-op count (per state update: dt*A, vreduceps, 5 FMAs, vscalefps, dt*u*B, the h FMA, the
+// y FMA = 11 ops) at the ~2 vector ops per cycle this core sustains on that mix. Every op counts,
+// including ones on the FP adder pipes: two extra min/max per update cost 11%. So exp variants that trade
+// FMAs for adds/permutes did not pay: a 32-entry table exp (vpermt2ps + degree-2 polynomial, same
+// accuracy) was 6% slower, floor+sub instead of vreduceps equal; writing dA to a buffer in a separate
+// pass 3-6% slower. A degree-4 exp would save one op (13% on that pass) but at ~3e-6 relative error,
+// which the dA ~ 1 cases amplify past the test tolerance, so it is not used. Pass 1 (softplus, SiLU) was
+// the other third of the time and is what got cheaper (see vsoftplus, vsilu_div).
 constexpr int kScanChunk = 32;
 
 template <int NS, bool MASKED>
@@ -376,7 +391,7 @@ void scan_block(const ScanArgs& s, int32_t e0, int lanes) {
                 c_dt2[i] = vmul(dt, vset1(kLog2e));
                 c_dtu[i] = vmul(dt, uu);
                 c_y0[i] = vmul(dskip, uu);
-                c_gate[i] = vmul(vset1(s.out_scale), vsilu(ld<MASKED>(s.z + t * s.ldz + e0, m)));
+                c_gate[i] = vmul(vset1(s.out_scale), vsilu_div(ld<MASKED>(s.z + t * s.ldz + e0, m)));
             }
             // pass 2: h = 2^(dt*log2(e)*A) * h + dt*u*B;  y = D*u + C.h;  out (+)= y * out_scale*silu(z)
             for (int i = 0; i < tc; ++i) {

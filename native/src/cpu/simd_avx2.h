@@ -46,6 +46,8 @@ inline vf vrecip(vf v) {
     return _mm256_fmadd_ps(r, _mm256_fnmadd_ps(v, r, _mm256_set1_ps(1.0f)), r);
 }
 inline vf vmax_bound(vf bound, vf x) { return _mm256_max_ps(bound, x); }  // NaN in x is kept
+// -|v| by setting the sign bit: one logic op; NaN stays NaN.
+inline vf vneg_abs(vf v) { return _mm256_or_ps(v, _mm256_set1_ps(-0.0f)); }
 inline vf vmin_bound(vf bound, vf x) { return _mm256_min_ps(bound, x); }
 inline vf vselect_gt(vf a, vf b, vf x, vf y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_GT_OQ)); }
 inline float vhsum(vf v) {

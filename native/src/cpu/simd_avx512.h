@@ -45,6 +45,8 @@ inline vf vselect_gt(vf a, vf b, vf x, vf y) {
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_GT_OQ), y, x);
 }
 inline float vhsum(vf v) { return _mm512_reduce_add_ps(v); }
+// -|v| by setting the sign bit: one logic op; NaN stays NaN.
+inline vf vneg_abs(vf v) { return _mm512_or_ps(v, _mm512_set1_ps(-0.0f)); }
 // 1/v for finite nonzero v to about 1 ulp: 14-bit estimate plus one Newton step (cheaper than vdivps).
 inline vf vrecip(vf v) {
     const vf r = _mm512_rcp14_ps(v);

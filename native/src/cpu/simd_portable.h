@@ -46,6 +46,8 @@ inline vf vdiv(vf a, vf b) { return a / b; }
 inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
 inline vf vrecip(vf v) { return vset1(1.0f) / v; }
 inline vf vmax_bound(vf bound, vf x) { return x < bound ? bound : x; }  // NaN in x is kept
+// -|v| by setting the sign bit; NaN stays NaN.
+inline vf vneg_abs(vf v) { return (vf)((vu)v | 0x80000000u); }
 inline vf vmin_bound(vf bound, vf x) { return x > bound ? bound : x; }
 inline vf vselect_gt(vf a, vf b, vf x, vf y) { return a > b ? x : y; }
 inline float vhsum(vf v) { return (v[0] + v[2]) + (v[1] + v[3]); }

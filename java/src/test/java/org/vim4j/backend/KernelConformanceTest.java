@@ -130,6 +130,8 @@ class KernelConformanceTest {
             {1, 37, 32, 16, 0, 0, 2, 0, 7, 0}, {1, 37, 32, 16, 1, 1, 1, 5, 8, 0}, {2, 70, 19, 4, 1, 0, 2, 2, 9, 0},
             {1, 130, 33, 5, 0, 1, 1, 0, 10, 0}, {3, 11, 17, 16, 1, 0, 1, 1, 11, 1}, {1, 23, 48, 7, 0, 1, 2, 3, 12, 1},
             {1, 3, 64, 1, 1, 0, 2, 0, 13, 0}, {2, 66, 8, 2, 0, 0, 1, 0, 14, 0},
+            // exactly two 64-step chunks of the vector scan, a 2-vector group plus a lone vector plus a tail
+            {1, 128, 56, 16, 1, 1, 1, 1, 15, 0},
         };
         for (int[] s : scan) {
             list.add(test(kind, t, String.format("selectiveScan batch=%d len=%d E=%d N=%d reverse=%b accumulate=%b "
