@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 
-#include <chrono>
 #include <system_error>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -15,14 +14,9 @@
 namespace vim4j {
 
 namespace {
-// An idle worker spins (kSpinIterations pauses, about 250 us on Zen 4), then yields its core to any other runnable
-// thread until kIdleBeforeSleep has passed since its last task, then sleeps on the condition variable. The serial
-// stretches between the parallel loops of a forward pass are mostly shorter than that: a worker that slept in them had
-// to be woken by the next job (a futex wake, and often the caller's core: measured ~55 sleeps and as many involuntary
-// switches of the calling thread per Vim-Tiny inference with the spin alone, the source of the p99 tail). Yielding
-// keeps the worker ready without taking a core from another thread, and an idle pool still sleeps within ~1 ms.
+// About 20-100 us of spinning before a worker sleeps on the condition variable: long enough to bridge
+// the gap between the stages of one mixer layer, short enough not to burn a core between inferences.
 constexpr int kSpinIterations = 1 << 13;
-constexpr std::chrono::microseconds kIdleBeforeSleep{1000};
 constexpr int kMaxWorkers = 1023;
 
 inline uint64_t ticket_gen(uint64_t w) { return w >> 48; }
@@ -66,15 +60,9 @@ void ThreadPool::claim_and_run() {
 void ThreadPool::worker_main(int32_t index, uint64_t seen_gen) {
     for (;;) {
         uint64_t gen = ticket_gen(ticket_.load(std::memory_order_acquire));
-        const auto idle_since = std::chrono::steady_clock::now();
         for (int i = 0; i < kSpinIterations && gen == seen_gen; ++i) {
             if (stop_.load(std::memory_order_relaxed)) return;
             VIM4J_CPU_RELAX();
-            gen = ticket_gen(ticket_.load(std::memory_order_acquire));
-        }
-        while (gen == seen_gen && std::chrono::steady_clock::now() - idle_since < kIdleBeforeSleep) {
-            if (stop_.load(std::memory_order_relaxed)) return;
-            std::this_thread::yield();
             gen = ticket_gen(ticket_.load(std::memory_order_acquire));
         }
         if (gen == seen_gen) {
