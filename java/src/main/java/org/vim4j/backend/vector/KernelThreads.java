@@ -15,8 +15,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * loop. {@code Runtime.availableProcessors()}, and so the default, follows the container's CPU quota. A private pool
  * ({@link #KernelThreads(int)}) is for tests and benchmarks that must not share.
  *
- * <p>Dispatch allocates nothing, so steady-state inference stays off the heap. Workers spin briefly between the many
- * short loops of a forward pass, then park without a timer. One loop runs on a pool at a time; a caller that finds it
+ * <p>Dispatch allocates nothing, so steady-state inference stays off the heap. Workers spin, then yield, through the
+ * serial stretches between the many short loops of a forward pass, and park without a timer after about a millisecond
+ * idle. One loop runs on a pool at a time; a caller that finds it
  * busy (another session or another model mid-loop) runs its loop on its own thread rather than queueing, so sessions
  * never wait on each other and the cores stay busy. Worker {@code i} takes part in a loop only if {@code i} is below the
  * loop's helper count, so no loop ever has more than its limit of threads.
@@ -86,6 +87,11 @@ public final class KernelThreads implements AutoCloseable {
         }
     }
 
+    /** How many times this pool's workers have parked so far (tests). */
+    long parks() {
+        return pool.parks.get();
+    }
+
     /** Later loops run on the caller's thread; a private pool also stops its workers. */
     @Override
     public void close() {
@@ -97,7 +103,17 @@ public final class KernelThreads implements AutoCloseable {
 
     /** The workers and the one loop they are running. */
     private static final class Pool {
-        private static final long SPIN_NANOS = 100_000;
+        /**
+         * How long an idle worker waits for the next loop before it parks: first spinning ({@link #SPIN_NANOS}), then
+         * yielding its core to any other runnable thread ({@link #YIELD_NANOS}). A forward pass's loops are separated
+         * by serial stretches of mostly 16-256 us (a Vim-Tiny layer, batch 1); a worker that parks in them is woken by
+         * the next loop's unpark, which costs the caller a futex wake and often its core (measured: ~100 parks and as
+         * many involuntary switches of the calling thread per inference with a 100 us spin, the source of the p99
+         * tail). Yielding keeps the worker ready through those gaps without taking the core from the JIT compiler
+         * threads or another process, so an idle pool still sleeps after about a millisecond.
+         */
+        static final long SPIN_NANOS = 20_000;
+        static final long YIELD_NANOS = 1_000_000;
 
         private final String namePrefix;
         private volatile Thread[] workers = new Thread[0];
@@ -113,6 +129,8 @@ public final class KernelThreads implements AutoCloseable {
         private volatile int generation;
         private volatile Throwable failure;
         private volatile boolean closed;
+        /** Times a worker of this pool parked (tests: the idle protocol). */
+        private final java.util.concurrent.atomic.AtomicLong parks = new java.util.concurrent.atomic.AtomicLong();
 
         Pool(String namePrefix) {
             this.namePrefix = namePrefix;
@@ -167,15 +185,11 @@ public final class KernelThreads implements AutoCloseable {
                     LockSupport.unpark(w[i]);
                 }
                 work(task, count);
-                while (pending.get() > 0) {
-                    Thread.onSpinWait();
-                }
+                awaitZero(pending);
                 // Clear the task before waiting for stragglers: a worker that joins late then sees either no
                 // task or an exhausted index counter, never this loop's task with the next loop's counter.
                 this.task = null;
-                while (inside.get() > 0) {
-                    Thread.onSpinWait();
-                }
+                awaitZero(inside);
                 Throwable f = failure;
                 if (f != null) {
                     failure = null;
@@ -189,6 +203,24 @@ public final class KernelThreads implements AutoCloseable {
                 }
             } finally {
                 busy.unlock();
+            }
+        }
+
+        /**
+         * Waits for {@code c} to reach 0: spins, then yields, so a worker that was preempted holding the loop's last
+         * task gets the core back at once rather than after the caller's time slice (two threads on two busy cores).
+         */
+        private static void awaitZero(AtomicInteger c) {
+            if (c.get() <= 0) {
+                return;
+            }
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (c.get() > 0) {
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
         }
 
@@ -226,14 +258,19 @@ public final class KernelThreads implements AutoCloseable {
                     }
                     continue;
                 }
-                long spinUntil = System.nanoTime() + SPIN_NANOS;
+                long idle = System.nanoTime();
+                long spinUntil = idle + SPIN_NANOS, yieldUntil = idle + YIELD_NANOS;
                 while (generation == seen && !closed && System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
+                }
+                while (generation == seen && !closed && System.nanoTime() < yieldUntil) {
+                    Thread.yield();
                 }
                 if (generation == seen && !closed) {
                     // No timeout: an idle pool costs no wake-ups. A job published between the check and the park is not
                     // missed: the caller unparks its helpers after publishing, and a pending unpark makes park return.
                     // A worker that is not a helper of the new job parks again at once.
+                    parks.incrementAndGet();
                     LockSupport.park(this);
                 }
             }
