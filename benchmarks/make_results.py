@@ -177,11 +177,18 @@ def main(results, out_md):
     w("")
 
     # ---- precision modes
-    prec = [r for r in peers if r["model"].startswith("vim-tiny") and r["backend"] in ("native", "vector")]
-    if any(r["model"] != "vim-tiny" for r in prec):
+    # benchmarks/precision.sh: its own run (precision.txt says when), DeiT-Tiny fp32 beside Vim-Tiny at each precision.
+    pr_rows = read_csv(os.path.join(results, "precision.csv"))
+    prec = [r for r in pr_rows if r["model"].startswith("vim-tiny")]
+    if prec:
+        pm = read_kv(os.path.join(results, "precision.txt"))
         w("## 2b. Precision modes: Vim-Tiny 224 batch 1 at fp32, bf16 and int8 (docs/precision.md)")
         w("")
-        deit = {r["backend"]: r for r in peers if r["model"] == "deit-tiny"}
+        w("Measured by `benchmarks/precision.sh` (every row in one run, 30 s warm-up, then at least 200 timed inferences): "
+          "%s, git %s, %s threads, load average before / after %s / %s."
+          % (pm.get("date_utc", "?"), pm.get("git", "?"), pm.get("threads", "?"), pm.get("load_before", "?"), pm.get("load_after", "?")))
+        w("")
+        deit = {r["backend"]: r for r in pr_rows if r["model"] == "deit-tiny"}
         targets = {"vim-tiny": 21.0, "vim-tiny-bf16": 17.0, "vim-tiny-int8": 13.0}
         w("| backend | precision | p50 ms | p99 ms | p99 / p50 | weights MiB | target p50 | vs DeiT-Tiny fp32 (same backend) |")
         w("|---|---|---|---|---|---|---|---|")
@@ -363,6 +370,16 @@ def main(results, out_md):
         import figure1  # noqa: E402 - benchmarks/device/figure1.py
         md = figure1.section(gpu, os.path.join(results, "figure1_gpu.svg"), "results/figure1_gpu.svg")
         w(md.replace("## Figure 1 on a GPU", "## 8. Figure 1 on a GPU", 1))
+        notes = os.path.join(results, "figure1_gpu_notes.md")  # where and when the GPU rows were measured (by hand)
+        if os.path.exists(notes):
+            L.extend(open(notes).read().rstrip("\n").split("\n"))
+            w("")
+
+    # ---- cold start and tails (measured by hand with farm-bench and tools/TailLatency.java; a separate run)
+    cold_md = os.path.join(results, "cold_tails.md")
+    if os.path.exists(cold_md):
+        L.extend(open(cold_md).read().rstrip("\n").split("\n"))
+        w("")
 
     # ---- Spark (benchmarks/spark/run.sh writes this section; it is a separate run)
     spark_md = os.path.join(results, "spark.md")

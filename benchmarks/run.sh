@@ -89,12 +89,6 @@ for b in vector native; do
   bench e2e --model vim-tiny --backend $b --threads "$T" "${PEER[@]}" --csv "$OUT/peers.csv" >/dev/null || log "vim $b skipped"
   bench e2e --model deit-tiny --attention full --backend $b --threads "$T" "${PEER[@]}" --csv "$OUT/peers.csv" >/dev/null || log "deit $b skipped"
 done
-# Vim-Tiny at the lower precisions (docs/precision.md), same settings: the rows of RESULTS.md section 2b.
-for b in native vector; do
-  for p in bf16 int8; do
-    bench e2e --model vim-tiny --precision $p --backend $b --threads "$T" "${PEER[@]}" --csv "$OUT/peers.csv" >/dev/null || log "vim $b $p skipped"
-  done
-done
 bench e2e --model vim-tiny --backend scalar "${SCALAR[@]}" --csv "$OUT/peers.csv" >/dev/null
 bench e2e --model deit-tiny --attention full --backend scalar "${SCALAR[@]}" --csv "$OUT/peers.csv" >/dev/null
 rm -f "$OUT/torch.jsonl"
@@ -111,6 +105,9 @@ if $PY -c 'import torch' 2>/dev/null; then
 else
   log "python3-torch missing: PyTorch peers skipped"
 fi
+
+log "2b precision modes (benchmarks/precision.sh)"
+benchmarks/precision.sh --threads "$T" --no-build
 
 log "3/5 headline: 1248x1248 batch 1, one JVM per model"
 rm -f "$OUT/headline.csv"
