@@ -74,20 +74,14 @@ public final class VimWeights {
         String patchScale = "patch_embed.proj.weight" + WeightNames.SCALE_SUFFIX;
         LinearSource patchSource = new LinearSource(patchW.reshape(c.embedDim(), c.patchInputs()),
                 sd.contains(patchScale) ? sd.get(patchScale) : null, sd.get("patch_embed.proj.bias"));
-        LinearWeight patch = kernels.prepareLinear(patchSource, edgePrecision(precision), arena);
-        LinearWeight head = kernels.prepareLinear(p.source("head.weight", "head.bias"), edgePrecision(precision), arena);
+        // The patch embedding and the head run at the model's precision too. Measured with the embedded Fashion-MNIST
+        // model (docs/precision.md, "Which layers"): against keeping them fp32 this moved top-1 by at most 0.01
+        // points, and int8 there is what brings a quantized Vim-Tiny checkpoint under 8 MB without a dequantized
+        // copy at load.
+        LinearWeight patch = kernels.prepareLinear(patchSource, precision, arena);
+        LinearWeight head = kernels.prepareLinear(p.source("head.weight", "head.bias"), precision, arena);
         return new VimWeights(c, p.host("pos_embed"), new PatchEmbedding(patch, p.vector("cls_token")), blocks,
                 p.vector("norm_f.weight"), head, parameterBytes(c, precision));
-    }
-
-    /**
-     * The precision of the patch embedding and the head in a model at {@code precision}: the model's own. Measured
-     * with the embedded Fashion-MNIST model (docs/precision.md, "Which layers"): running them at bf16 / int8 moved
-     * top-1 by at most 0.01 points against keeping them fp32, and int8 there is what brings a quantized Vim-Tiny
-     * checkpoint under 8 MB without a dequantized copy at load.
-     */
-    public static Precision edgePrecision(Precision precision) {
-        return precision;
     }
 
     /** Nominal bytes of the parameters at {@code precision}: see {@link org.vim4j.VimModel#weightBytes()}. */
@@ -95,12 +89,9 @@ public final class VimWeights {
         long d = c.embedDim(), e = c.dInner();
         long projections = c.depth() * (2 * e * d + 2 * (long) c.xProjOut() * e + d * e);
         long channels = c.depth() * (2 * e + 2L * c.xProjOut() + d);
-        long edges = d * c.patchInputs() + (long) c.numClasses() * d, edgeChannels = d + c.numClasses();
-        long low = projections, lowChannels = channels;
-        if (edgePrecision(precision) != Precision.FP32) {
-            low += edges;
-            lowChannels += edgeChannels;
-        }
+        // + the patch embedding and the head, which run at the model's precision as well
+        long low = projections + d * c.patchInputs() + (long) c.numClasses() * d;
+        long lowChannels = channels + d + c.numClasses();
         long fp32 = c.parameterCount() - low;
         return switch (precision) {
             case FP32 -> 4 * c.parameterCount();
