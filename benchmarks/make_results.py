@@ -202,7 +202,7 @@ def main(results, out_md):
                 ("%.2fx (%s)" % (d["p50_ms"] / r["p50_ms"], "faster" if r["p50_ms"] < d["p50_ms"] else "slower")) if d else "-"))
         w("")
         w("* Targets (issue 14, native backend, 2 threads): int8 <= 13 ms, bf16 <= 17 ms, fp32 <= 21 ms; int8 faster than "
-          "DeiT-Tiny fp32 on the same engine; p99 <= 1.5x p50. Weights: the prepared (packed) weights in the backend's memory.")
+          "DeiT-Tiny fp32 on the same engine; p99 <= 1.5x p50. Weights: the bytes the parameters take at the precision, computed from the config (projections 2 B or 1 B + a scale per row; the rest fp32).")
         w("")
 
     # ---- fp32 limit
