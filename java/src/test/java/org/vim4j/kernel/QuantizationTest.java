@@ -79,4 +79,18 @@ class QuantizationTest {
             assertTrue(e.getMessage().contains("-128"), e.getMessage());
         }
     }
+
+    @Test
+    void aWeightThatIsNotAnNByKMatrixIsRefusedByEveryCpuBackend() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor empty = Tensor.wrap("w", DType.F32, arena.allocate(0), 0, 3);
+            for (Kernels k : new Kernels[] {new ScalarKernels(), new org.vim4j.backend.vector.VectorKernels(1)}) {
+                for (Precision p : Precision.values()) {
+                    VimException e = assertThrows(VimException.class,
+                            () -> k.prepareLinear(LinearSource.of(empty, null), p, arena), k + " " + p);
+                    assertTrue(e.getMessage().contains("cannot view [0, 3] as (N, K)"), e.getMessage());
+                }
+            }
+        }
+    }
 }

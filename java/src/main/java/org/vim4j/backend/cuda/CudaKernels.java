@@ -3,7 +3,6 @@ package org.vim4j.backend.cuda;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.Locale;
 
 import org.vim4j.Precision;
@@ -200,12 +199,7 @@ public final class CudaKernels implements Kernels {
     public LinearWeight prepareLinear(LinearSource source, Precision precision, Arena arena) {
         GemmMode m = modeFor(precision);
         Tensor weight = source.weight(), bias = source.bias();
-        int n = Math.toIntExact(weight.dim(0));
-        if (n <= 0 || weight.numel() % n != 0) {
-            throw new VimException("linear weight '" + weight.name() + "': cannot view " + Arrays.toString(weight.shape())
-                    + " as (N, K)");
-        }
-        int k = Math.toIntExact(weight.numel() / n);
+        int n = source.outFeatures(), k = source.inFeatures();
         MemorySegment dw;
         if (m == GemmMode.BF16) {
             MemorySegment host = arena.allocate(2L * n * k, 64);

@@ -164,12 +164,7 @@ public final class NativeKernels implements Kernels {
     @Override
     public LinearWeight prepareLinear(LinearSource source, Precision precision, Arena arena) {
         Tensor weight = source.weight(), bias = source.bias();
-        int n = weight.shape().length == 0 ? 0 : Math.toIntExact(weight.dim(0));
-        if (n <= 0 || weight.numel() % n != 0 || weight.numel() == 0) {
-            throw new VimException("linear weight '" + weight.name() + "': cannot view " + Arrays.toString(weight.shape())
-                    + " as (N, K)");
-        }
-        int k = Math.toIntExact(weight.numel() / n);
+        int n = source.outFeatures(), k = source.inFeatures();
         int mode = switch (precision) {
             case FP32 -> vim4j_h.VIM4J_PRECISION_FP32();
             case BF16 -> vim4j_h.VIM4J_PRECISION_BF16();

@@ -16,7 +16,6 @@ import org.vim4j.kernel.Rows;
 import org.vim4j.kernel.ScanInputs;
 import org.vim4j.kernel.ScanMode;
 import org.vim4j.kernel.ScanWeights;
-import org.vim4j.tensor.Tensor;
 
 /**
  * The reference backend: plain loops written to read like docs/vim-spec.md, single-threaded, with
@@ -55,9 +54,7 @@ public final class ScalarKernels implements Kernels {
     /** Every mode, literally as docs/precision.md defines it: the oracle of the other backends. */
     @Override
     public LinearWeight prepareLinear(LinearSource source, Precision precision, Arena arena) {
-        Tensor weight = source.weight();
-        int n = Math.toIntExact(weight.dim(0));
-        int k = Math.toIntExact(weight.numel() / n);
+        int n = source.outFeatures(), k = source.inFeatures();
         MemorySegment bias = source.bias() == null ? null : source.bias().toF32(arena).data();
         if (precision == Precision.INT8) {
             return new ScalarLinear(null, Quantization.int8(source, n, k, arena), bias, n, k, precision);

@@ -53,6 +53,17 @@ final class GemmKernel {
     private GemmKernel() {
     }
 
+    /** Micro-blocks per row task on {@code t} threads: enough row tasks per thread to balance, at most ROW_BLOCKS. */
+    static int rowBlocksPerTask(int blocks, int t) {
+        return t == 1 ? ROW_BLOCKS : Math.max(1, Math.min(ROW_BLOCKS, blocks / (ROW_TASKS_PER_THREAD * t)));
+    }
+
+    /** Panels per task: the panels split further when there are too few row tasks to keep {@code t} threads busy. */
+    static int panelsPerTask(int panels, int rowTasks, int t) {
+        int pt = t == 1 ? 1 : Math.min(panels, Math.max(1, (4 * t + rowTasks - 1) / rowTasks));
+        return (panels + pt - 1) / pt;
+    }
+
     /** Rows per micro-block for panels of {@code vectors} vectors. */
     static int rowsFor(int vectors) {
         return vectors == 3 ? 4 : 6;
@@ -99,13 +110,9 @@ final class GemmKernel {
                     && Confinement.shareable(a) && Confinement.shareable(c)
                     && Confinement.shareable(w.panels()) && Confinement.shareable(w.bias());
             int t = parallel ? threads.size() : 1;
-            rowBlocks = Math.max(1, Math.min(ROW_BLOCKS, blocks / (ROW_TASKS_PER_THREAD * t)));
-            if (t == 1) {
-                rowBlocks = ROW_BLOCKS;
-            }
+            rowBlocks = rowBlocksPerTask(blocks, t);
             int rowTasks = (blocks + rowBlocks - 1) / rowBlocks;
-            int pt = t == 1 ? 1 : Math.min(panels, Math.max(1, (4 * t + rowTasks - 1) / rowTasks));
-            panelsPerTask = (panels + pt - 1) / pt;
+            panelsPerTask = panelsPerTask(panels, rowTasks, t);
             panelTasks = (panels + panelsPerTask - 1) / panelsPerTask;
             try {
                 Parallel.run(parallel ? threads : null, this, rowTasks * panelTasks);

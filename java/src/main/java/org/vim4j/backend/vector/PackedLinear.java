@@ -61,14 +61,7 @@ record PackedLinear(MemorySegment panels, MemorySegment bias, int outFeatures, i
     static PackedLinear pack(LinearSource source, Arena arena) {
         Tensor weight = source.weight(), bias = source.bias();
         boolean quantized = source.weightScale() != null;
-        if (weight.rank() < 1 || weight.dim(0) == 0) {
-            throw new VimException("linear weight '" + weight.name() + "' must have a non-empty first dimension");
-        }
-        int n = Math.toIntExact(weight.dim(0));
-        int k = Math.toIntExact(weight.numel() / n);
-        if (k == 0) {
-            throw new VimException("linear weight '" + weight.name() + "' has no input features");
-        }
+        int n = source.outFeatures(), k = source.inFeatures();
         int vectors = vectorsFor(n);
         int nr = vectors * VectorLanes.LANES;
         int panels = (n + nr - 1) / nr;

@@ -48,10 +48,6 @@ import org.vim4j.kernel.Quantization;
 final class QuantGemmKernel {
     /** Rows per micro-block. */
     static final int MR = 6;
-    /** Most micro-blocks per task. */
-    static final int ROW_BLOCKS = 4;
-    /** With more than one thread, aim for at least this many row tasks per thread (dynamic balancing). */
-    static final int ROW_TASKS_PER_THREAD = 8;
     /** 1024 * 127 * 127 = 16,516,096 &lt; 2^24 = 16,777,216: the chunk's fp32 sums of int8 products are exact. */
     static final int INT8_CHUNK = 1024;
 
@@ -102,10 +98,9 @@ final class QuantGemmKernel {
                     && Confinement.shareable(a) && Confinement.shareable(c) && Confinement.shareable(w.panels())
                     && Confinement.shareable(w.bias()) && Confinement.shareable(w.scales());
             int t = parallel ? threads.size() : 1;
-            rowBlocks = t == 1 ? ROW_BLOCKS : Math.max(1, Math.min(ROW_BLOCKS, blocks / (ROW_TASKS_PER_THREAD * t)));
+            rowBlocks = GemmKernel.rowBlocksPerTask(blocks, t);
             int rowTasks = (blocks + rowBlocks - 1) / rowBlocks;
-            int pt = t == 1 ? 1 : Math.min(panels, Math.max(1, (4 * t + rowTasks - 1) / rowTasks));
-            panelsPerTask = (panels + pt - 1) / pt;
+            panelsPerTask = GemmKernel.panelsPerTask(panels, rowTasks, t);
             panelTasks = (panels + panelsPerTask - 1) / panelsPerTask;
             try {
                 Parallel.run(parallel ? threads : null, this, rowTasks * panelTasks);

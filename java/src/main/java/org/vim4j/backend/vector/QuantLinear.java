@@ -45,15 +45,7 @@ record QuantLinear(Precision precision, MemorySegment panels, MemorySegment scal
 
     /** Packs {@code source} at {@code precision} (BF16 or INT8) with the reference rounding of {@link Quantization}. */
     static QuantLinear pack(LinearSource source, Precision precision, Arena arena) {
-        Tensor weight = source.weight();
-        if (weight.rank() < 1 || weight.dim(0) == 0) {
-            throw new VimException("linear weight '" + weight.name() + "' must have a non-empty first dimension");
-        }
-        int n = Math.toIntExact(weight.dim(0));
-        int k = Math.toIntExact(weight.numel() / n);
-        if (k == 0) {
-            throw new VimException("linear weight '" + weight.name() + "' has no input features");
-        }
+        int n = source.outFeatures(), k = source.inFeatures();
         int panels = (n + NR - 1) / NR;
         int bytes = precision == Precision.INT8 ? 1 : 2;
         MemorySegment packed = arena.allocate((long) panels * k * NR * bytes + TAIL, 64);
