@@ -58,11 +58,12 @@ final class ClassifyCommand implements Callable<Integer> {
             PrintStream out = System.out;
             try (VimSession session = model.newSession(1, size, size)) {
                 if (json) {
-                    out.printf(Locale.ROOT, "{\"model\":%s,\"backend\":\"%s\",\"results\":[", Json.quote(weights.describe()),
-                            model.backend().id());
+                    out.printf(Locale.ROOT, "{\"model\":%s,\"backend\":\"%s\",\"precision\":\"%s\",\"results\":[",
+                            Json.quote(weights.describe()), model.backend().id(), model.precision().label());
                 } else {
-                    out.printf(Locale.ROOT, "model %s (%s, %d classes), backend %s, %d threads%n", weights.describe(),
-                            describeConfig(model), labels.size(), model.backend().id(), model.threads());
+                    out.printf(Locale.ROOT, "model %s (%s, %d classes), backend %s, %s, %d threads%n", weights.describe(),
+                            describeConfig(model), labels.size(), model.backend().id(), model.precision().label(),
+                            model.threads());
                 }
                 String sep = "";
                 for (Path image : images) {

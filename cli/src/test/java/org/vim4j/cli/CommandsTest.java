@@ -121,6 +121,7 @@ class CommandsTest {
                 example("7-sneaker.png").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("Sneaker"), r.out());
+        assertTrue(r.out().contains("backend vector, int8, "), "classify says which precision ran: " + r.out());
 
         r = InferCommandTest.cli("bench", "--backend", "vector", "--model", "tiny", "--resolution", "64", "--warmup", "0",
                 "--iterations", "1", "--precision", "int8");
@@ -150,5 +151,6 @@ class CommandsTest {
                 "--top", "1", example("7-sneaker.png").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("Sneaker"), r.out());
+        assertTrue(r.out().contains("backend vector, fp32, "), r.out());
     }
 }
