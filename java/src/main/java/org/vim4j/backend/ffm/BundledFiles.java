@@ -10,35 +10,40 @@ import java.util.ServiceLoader;
 import org.vim4j.bindings.spi.NativeBundle;
 
 /**
- * The vim4j-native jar's files as this JVM sees them: through the jar's {@link NativeBundle} service (found on the class
- * path and on the module path, in vim4j-core's class loader or the thread's context class loader), else as plain
- * class-loader resources (a repackaged jar that lost its service file). Knowing whether a provider exists is what tells
- * "the jar is missing" from "the jar was built without the library" in the reason vim4j logs.
+ * The vim4j-native jar's files as this JVM sees them: as plain resources of vim4j-core's class loader or the thread's
+ * context class loader, else through the jar's {@link NativeBundle} service (found on the class path and on the module
+ * path, where the boot layer binds the provider without {@code --add-modules}). Knowing whether a provider exists is
+ * what tells "the jar is missing" from "the jar was built without the library" in the reason vim4j logs.
  */
 final class BundledFiles implements NativeLibrary.Resources {
-    private final List<NativeBundle> providers;
-    private final String providerError;
+    private List<NativeBundle> providers; // looked up on first need: see open()
+    private String providerError;
 
-    private BundledFiles(List<NativeBundle> providers, String providerError) {
-        this.providers = providers;
-        this.providerError = providerError;
+    private BundledFiles() {
     }
 
     static BundledFiles find() {
-        List<NativeBundle> found = new ArrayList<>();
-        String error = null;
-        for (ClassLoader cl : loaders()) {
-            try {
-                for (NativeBundle b : ServiceLoader.load(NativeBundle.class, cl)) {
-                    if (found.stream().noneMatch(f -> f.getClass() == b.getClass())) {
-                        found.add(b);
+        return new BundledFiles();
+    }
+
+    /** The jar's service providers; looked up once, when a file is not a plain resource or a message needs them. */
+    private synchronized List<NativeBundle> providers() {
+        if (providers == null) {
+            List<NativeBundle> found = new ArrayList<>();
+            for (ClassLoader cl : loaders()) {
+                try {
+                    for (NativeBundle b : ServiceLoader.load(NativeBundle.class, cl)) {
+                        if (found.stream().noneMatch(f -> f.getClass() == b.getClass())) {
+                            found.add(b);
+                        }
                     }
+                } catch (ServiceConfigurationError e) {
+                    providerError = e.getMessage();
                 }
-            } catch (ServiceConfigurationError e) {
-                error = e.getMessage();
             }
+            providers = List.copyOf(found);
         }
-        return new BundledFiles(List.copyOf(found), error);
+        return providers;
     }
 
     private static List<ClassLoader> loaders() {
@@ -58,20 +63,25 @@ final class BundledFiles implements NativeLibrary.Resources {
     }
 
     boolean jarFound() {
-        return !providers.isEmpty();
+        return !providers().isEmpty();
     }
 
+    /**
+     * A plain class-loader resource first: on the class path that finds the jar's file directly, and a cold JVM pays
+     * ~35 ms for the {@link ServiceLoader} scan (README "Cold start"). The providers are asked when that fails: the jar
+     * on the module path in a layer vim4j-core's loader does not see, or a repackaged jar.
+     */
     @Override
     public InputStream open(String name) throws IOException {
-        String path = NativeLibrary.PLATFORM + "/" + name;
-        for (NativeBundle b : providers) {
-            InputStream in = b.open(path);
+        for (ClassLoader cl : loaders()) {
+            InputStream in = cl.getResourceAsStream(NativeLibrary.RESOURCE_DIR.substring(1) + name);
             if (in != null) {
                 return in;
             }
         }
-        for (ClassLoader cl : loaders()) {
-            InputStream in = cl.getResourceAsStream(NativeLibrary.RESOURCE_DIR.substring(1) + name);
+        String path = NativeLibrary.PLATFORM + "/" + name;
+        for (NativeBundle b : providers()) {
+            InputStream in = b.open(path);
             if (in != null) {
                 return in;
             }
@@ -82,7 +92,7 @@ final class BundledFiles implements NativeLibrary.Resources {
     @Override
     public String absent(String name) {
         String file = NativeLibrary.RESOURCE_DIR.substring(1) + name;
-        if (providers.isEmpty()) {
+        if (providers().isEmpty()) {
             return "no vim4j-native jar is visible to vim4j (no " + NativeBundle.class.getName() + " provider and no " + file
                     + " on the class path or module path: add the dependency org.vim4j:vim4j-native"
                     + (providerError == null ? ")" : "; loading its provider failed: " + providerError + ")");

@@ -218,6 +218,41 @@ class NativeLibraryTest {
         assertTrue(file.getParent().getFileName().toString().startsWith("unversioned-"));
     }
 
+    /** Properties as cmake/build-native.sh writes them: the library's SHA-256 and size. */
+    static String buildProperties(byte[] lib, String sha) {
+        return "version=0.1.0\nsha256.libvim4j.so=" + sha + "\nsize.libvim4j.so=" + lib.length + "\n";
+    }
+
+    @Test
+    void theBuildsHashFindsTheCachedLibraryWithoutReadingIt(@TempDir Path tmp) throws IOException {
+        String props = buildProperties(LIB, NativeLibrary.sha256(LIB));
+        Path first = NativeLibrary.extract(resources(LIB, props), tmp);
+        assertTrue(first.getParent().getFileName().toString().equals("0.1.0-" + NativeLibrary.sha256(LIB).substring(0, 16)));
+        List<String> opened = new ArrayList<>();
+        NativeLibrary.Resources counting = name -> {
+            opened.add(name);
+            return resources(LIB, props).open(name);
+        };
+        assertEquals(first, NativeLibrary.extract(counting, tmp));
+        assertEquals(List.of(NativeLibrary.PROPERTIES_FILE), opened, "the library itself is neither read nor hashed");
+
+        Files.write(first, "truncat".getBytes(StandardCharsets.UTF_8)); // the size the build wrote catches this
+        opened.clear();
+        assertEquals(first, NativeLibrary.extract(counting, tmp));
+        assertTrue(java.util.Arrays.equals(LIB, Files.readAllBytes(first)));
+        assertEquals(List.of(NativeLibrary.PROPERTIES_FILE, NativeLibrary.LIBRARY_FILE), opened);
+    }
+
+    @Test
+    void aWrongHashInThePropertiesIsNotTrusted(@TempDir Path tmp) throws IOException {
+        String wrong = "0".repeat(64);
+        Path file = NativeLibrary.extract(resources(LIB, buildProperties(LIB, wrong)), tmp);
+        assertEquals("0.1.0-" + NativeLibrary.sha256(LIB).substring(0, 16), file.getParent().getFileName().toString(),
+                "the directory is named by the library's own hash");
+        assertTrue(java.util.Arrays.equals(LIB, Files.readAllBytes(file)));
+        assertFalse(Files.exists(tmp.resolve("0.1.0-" + wrong.substring(0, 16))));
+    }
+
     @Test
     void aNewLibraryGoesToANewDirectory(@TempDir Path tmp) throws IOException {
         Path a = NativeLibrary.extract(resources(LIB, null), tmp);
