@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import org.vim4j.cli.BackendOptions;
@@ -21,8 +20,11 @@ final class RunOptions {
     /** The harness's one extra backend name: the fastest CPU backend (native if available, else vector), never CUDA. */
     static final String BEST = "best";
 
-    @Mixin
-    BackendOptions backendOptions;
+    @Option(names = "--backend", description = BackendOptions.BACKEND_HELP + " Also: best (native if available, else vector).")
+    String backend;
+
+    @Option(names = "--threads", description = BackendOptions.THREADS_HELP)
+    Integer threads;
 
     @Option(names = "--warmup", defaultValue = "8", description = "warm-up seconds (JIT compilation; at least one run)")
     double warmupSeconds;
@@ -41,6 +43,7 @@ final class RunOptions {
 
     /** {@code --backend}, also accepting {@link #BEST}; without it, {@code -Dvim4j.backend} or auto, as the CLI. */
     BackendKind backend() {
+        BackendOptions backendOptions = new BackendOptions(backend, threads);
         String name = backendOptions.backendName();
         if (name != null && name.trim().equals(BEST)) {
             return Backends.isAvailable(BackendKind.NATIVE) ? BackendKind.NATIVE : BackendKind.VECTOR;
@@ -51,7 +54,7 @@ final class RunOptions {
 
     /** {@code --threads}; without it, {@code -Dvim4j.threads} or all processors, as the CLI (SCALAR always uses 1). */
     int threads() {
-        int t = backendOptions.threads();
+        int t = new BackendOptions(backend, threads).threads();
         return t != 0 ? t : Backends.defaultThreads();
     }
 

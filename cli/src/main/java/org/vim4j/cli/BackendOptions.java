@@ -1,21 +1,39 @@
 package org.vim4j.cli;
 
-import picocli.CommandLine.Option;
+import java.util.List;
 
 import org.vim4j.VimException;
 import org.vim4j.BackendKind;
 import org.vim4j.backend.Backends;
+import org.vim4j.cli.args.OptionSpec;
+import org.vim4j.cli.args.ParsedArgs;
 
 /**
- * {@code --backend} and {@code --threads}: which kernels run a model and on how many threads. A picocli mixin of
- * every command that runs a model, and of the benchmarks harness.
+ * {@code --backend} and {@code --threads}: which kernels run a model and on how many threads. Options of every
+ * command that runs a model; the benchmarks harness declares the same two (with these help texts) and reads them
+ * through this class.
  */
 public final class BackendOptions {
-    @Option(names = "--backend", description = "scalar | vector | native | cuda | auto (default: -Dvim4j.backend or auto).")
-    String backend;
+    public static final String BACKEND_HELP = "scalar | vector | native | cuda | auto. Default: -Dvim4j.backend, else auto.";
+    public static final String THREADS_HELP = "Kernel threads. Default: -Dvim4j.threads, else all processors.";
+    static final List<OptionSpec> OPTIONS = List.of(OptionSpec.value("--backend", "NAME", BACKEND_HELP),
+            OptionSpec.value("--threads", "N", THREADS_HELP));
 
-    @Option(names = "--threads", description = "Kernel threads (default: all processors).")
-    Integer threads;
+    private final String backend;
+    private final Integer threads;
+
+    /**
+     * @param backend the {@code --backend} value, or null when it was not given
+     * @param threads the {@code --threads} value, or null when it was not given
+     */
+    public BackendOptions(String backend, Integer threads) {
+        this.backend = backend;
+        this.threads = threads;
+    }
+
+    static BackendOptions from(ParsedArgs args) {
+        return new BackendOptions(args.string("--backend"), args.integer("--threads"));
+    }
 
     /** The backend as given, or null when {@code --backend} was not. */
     public String backendName() {

@@ -6,16 +6,14 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 import org.vim4j.VimModel;
 import org.vim4j.VimSession;
 import org.vim4j.OutputKind;
 import org.vim4j.VimConfig;
+import org.vim4j.cli.args.CommandSpec;
+import org.vim4j.cli.args.OptionSpec;
+import org.vim4j.cli.args.ParsedArgs;
 
 /**
  * {@code vim4j bench}: end-to-end latency of one configuration, steady state after warm-up.
@@ -23,39 +21,50 @@ import org.vim4j.VimConfig;
  * and vim4j's kernel threads, from the JVM's per-thread allocation counters), off-heap weights + workspace bytes
  * and the process's peak RSS. The benchmarks module's harness does the same for DeiT and whole sweeps.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure end-to-end inference latency (random weights unless --weights is given).")
-final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--model", defaultValue = "tiny", description = "tiny | tiny+ | small | small+ | base. Default: ${DEFAULT-VALUE}.")
-    String preset;
+final class BenchCommand implements Command {
+    static final CommandSpec SPEC = new CommandSpec("vim4j bench",
+            "Measure end-to-end inference latency (random weights unless --weights is given).")
+            .with(OptionSpec.value("--model", "PRESET", "tiny | tiny+ | small | small+ | base.", "tiny"),
+                    OptionSpec.value("--weights", "FILE", "Benchmark this checkpoint instead of random weights."),
+                    OptionSpec.value("--resolution", "N", "Input height = width.", "224"),
+                    OptionSpec.value("--batch", "N", "Images per inference.", "1"),
+                    OptionSpec.value("--warmup", "SECONDS", "Warm-up seconds (JIT compilation).", "10"),
+                    OptionSpec.value("--iterations", "N", "Timed inferences.", "50"),
+                    OptionSpec.flag("--json", "Print one JSON object instead of text."))
+            .with(ModelOptions.OPTIONS);
 
-    @Option(names = "--weights", description = "Benchmark this checkpoint instead of random weights.")
-    Path weights;
+    private String preset;
+    private Path weights;
+    private int resolution;
+    private int batch;
+    private double warmupSeconds;
+    private int iterations;
+    private boolean json;
+    private ModelOptions modelOptions;
 
-    @Option(names = "--resolution", defaultValue = "224", description = "Input height = width. Default: ${DEFAULT-VALUE}.")
-    int resolution;
+    @Override
+    public CommandSpec spec() {
+        return SPEC;
+    }
 
-    @Option(names = "--batch", defaultValue = "1", description = "Images per inference. Default: ${DEFAULT-VALUE}.")
-    int batch;
-
-    @Option(names = "--warmup", defaultValue = "10", description = "Warm-up seconds (JIT compilation). Default: ${DEFAULT-VALUE}.")
-    double warmupSeconds;
-
-    @Option(names = "--iterations", defaultValue = "50", description = "Timed inferences. Default: ${DEFAULT-VALUE}.")
-    int iterations;
-
-    @Option(names = "--json", description = "Print one JSON object instead of text.")
-    boolean json;
-
-    @Mixin
-    ModelOptions modelOptions;
+    @Override
+    public int run(ParsedArgs args) {
+        preset = args.string("--model");
+        weights = args.path("--weights");
+        resolution = args.integer("--resolution");
+        batch = args.integer("--batch");
+        warmupSeconds = args.decimal("--warmup");
+        iterations = args.integer("--iterations");
+        json = args.flag("--json");
+        modelOptions = ModelOptions.from(args);
+        return call();
+    }
 
     /** The timings are kept (8 bytes each): a bound far beyond any useful run. */
     static final int MAX_ITERATIONS = 10_000_000;
     static final double MAX_WARMUP_SECONDS = 86_400;
 
-    @Override
-    public Integer call() {
+    int call() {
         if (iterations < 1 || iterations > MAX_ITERATIONS) {
             throw new org.vim4j.VimException("--iterations " + iterations + ": must be between 1 and " + MAX_ITERATIONS);
         }

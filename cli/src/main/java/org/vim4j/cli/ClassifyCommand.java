@@ -5,12 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import org.vim4j.VimException;
 import org.vim4j.VimModel;
@@ -18,22 +12,37 @@ import org.vim4j.VimSession;
 import org.vim4j.image.ImageInput;
 import org.vim4j.image.Preprocessing;
 import org.vim4j.io.json.Json;
+import org.vim4j.cli.args.CommandSpec;
+import org.vim4j.cli.args.OptionSpec;
+import org.vim4j.cli.args.ParsedArgs;
 
 /** {@code vim4j classify}: top-k labels with probabilities for each image, and the latency. */
-@Command(name = "classify", mixinStandardHelpOptions = true,
-        description = "Classify images (PNG/JPEG). Without --weights, uses the embedded Fashion-MNIST model.")
-final class ClassifyCommand implements Callable<Integer> {
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
-    List<Path> images;
+final class ClassifyCommand implements Command {
+    static final CommandSpec SPEC = new CommandSpec("vim4j classify",
+            "Classify images (PNG/JPEG). Without --weights, uses the embedded Fashion-MNIST model.")
+            .positional("IMAGE", "Image files.", true)
+            .with(OptionSpec.value("--top", "K", "How many labels to show, 1 to the model's classes. Default: 5 (all, "
+                    + "if fewer)."), OptionSpec.flag("--json", "Print one JSON object instead of text."))
+            .with(WeightsOption.OPTIONS);
 
-    @Option(names = "--top", description = "How many labels to show, 1 to the model's classes. Default: 5 (all, if fewer).")
-    Integer top;
+    private List<Path> images;
+    private Integer top;
+    private boolean json;
+    private WeightsOption weights;
 
-    @Option(names = "--json", description = "Print one JSON object instead of text.")
-    boolean json;
+    @Override
+    public CommandSpec spec() {
+        return SPEC;
+    }
 
-    @Mixin
-    WeightsOption weights;
+    @Override
+    public int run(ParsedArgs args) {
+        images = args.positionalPaths();
+        top = args.integer("--top");
+        json = args.flag("--json");
+        weights = WeightsOption.from(args);
+        return call();
+    }
 
     record Guess(int index, String label, double probability) {
     }
@@ -42,8 +51,7 @@ final class ClassifyCommand implements Callable<Integer> {
      * Classifies the images one at a time and prints each result as it comes (the JSON object too is written
      * as it grows), so memory does not grow with the number of images.
      */
-    @Override
-    public Integer call() {
+    int call() {
         if (top != null && top < 1) {
             throw new VimException("--top " + top + ": must be at least 1 (and at most the model's classes)");
         }

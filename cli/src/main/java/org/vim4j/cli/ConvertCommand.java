@@ -2,12 +2,8 @@ package org.vim4j.cli;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import org.vim4j.io.checkpoint.CheckpointReader;
 import org.vim4j.io.StateDict;
@@ -19,41 +15,57 @@ import org.vim4j.VimConfig;
 import org.vim4j.VimModel;
 import org.vim4j.model.QuantizedCheckpoint;
 import org.vim4j.model.VimConfigInference;
+import org.vim4j.cli.args.CommandSpec;
+import org.vim4j.cli.args.OptionSpec;
+import org.vim4j.cli.args.ParsedArgs;
 
 /**
  * {@code vim4j convert}: a .pth checkpoint's state dict to .safetensors (memory-mapped, zero-copy loading, no
  * pickle). The inferred image size and stride go into the metadata so nothing has to be guessed again. With
  * {@code --precision} the tensors are stored for that mode ({@link QuantizedCheckpoint}).
  */
-@Command(name = "convert", mixinStandardHelpOptions = true,
-        description = "Convert a .pth checkpoint (or its model_ema) to .safetensors.")
-final class ConvertCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "IN", description = "Input .pth (or .safetensors).")
-    Path in;
+final class ConvertCommand implements Command {
+    static final CommandSpec SPEC = new CommandSpec("vim4j convert",
+            "Convert a .pth checkpoint (or its model_ema) to .safetensors.")
+            .positional("IN", "Input .pth (or .safetensors).", false)
+            .positional("OUT", "Output .safetensors.", false)
+            .with(OptionSpec.value("--entry", "NAME", "model | model_ema.", "model"),
+                    OptionSpec.value("--image-size", "N", "Training resolution, if it cannot be inferred."),
+                    OptionSpec.value("--stride", "N", "Patch stride, if it cannot be inferred."),
+                    OptionSpec.value("--precision", "MODE", "Store for fp32 | bf16 | int8 (docs/precision.md): int8 "
+                            + "writes the projections, patch embedding and head as I8 + F32 <name>_scale and the other "
+                            + "tensors as BF16; bf16 writes every tensor BF16; fp32 every tensor F32. The file's metadata "
+                            + "names the precision, which loading uses unless --precision says otherwise. Default: the "
+                            + "tensors as they are."),
+                    OptionSpec.flag("--json", "Print one JSON object instead of text."));
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "Output .safetensors.")
-    Path out;
-
-    @Option(names = "--entry", defaultValue = "model", description = "model | model_ema. Default: ${DEFAULT-VALUE}.")
-    String entry;
-
-    @Option(names = "--image-size", description = "Training resolution, if it cannot be inferred.")
-    Integer imageSize;
-
-    @Option(names = "--stride", description = "Patch stride, if it cannot be inferred.")
-    Integer stride;
-
-    @Option(names = "--precision", paramLabel = "MODE", description = "Store for fp32 | bf16 | int8 (docs/precision.md): "
-            + "int8 writes the projections, patch embedding and head as I8 + F32 <name>_scale and the other tensors as "
-            + "BF16; bf16 writes every tensor BF16; fp32 every tensor F32. The file's metadata names the precision, "
-            + "which loading uses unless --precision says otherwise. Default: the tensors as they are.")
-    String precision;
-
-    @Option(names = "--json", description = "Print one JSON object instead of text.")
-    boolean json;
+    private Path in;
+    private Path out;
+    private String entry;
+    private Integer imageSize;
+    private Integer stride;
+    private String precision;
+    private boolean json;
 
     @Override
-    public Integer call() {
+    public CommandSpec spec() {
+        return SPEC;
+    }
+
+    @Override
+    public int run(ParsedArgs args) {
+        List<Path> paths = args.positionalPaths();
+        in = paths.get(0);
+        out = paths.get(1);
+        entry = args.string("--entry");
+        imageSize = args.integer("--image-size");
+        stride = args.integer("--stride");
+        precision = args.string("--precision");
+        json = args.flag("--json");
+        return call();
+    }
+
+    int call() {
         try (StateDict sd = CheckpointReader.read(in, entry)) {
             VimConfig c = VimConfigInference.infer(sd, imageSize, stride);
             Map<String, String> meta = new LinkedHashMap<>(sd.metadata());

@@ -12,11 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 import org.vim4j.VimException;
 import org.vim4j.VimModel;
@@ -25,6 +20,9 @@ import org.vim4j.image.ImageInput;
 import org.vim4j.image.Preprocessing;
 import org.vim4j.io.StrictUtf8;
 import org.vim4j.io.idx.IdxStream;
+import org.vim4j.cli.args.CommandSpec;
+import org.vim4j.cli.args.OptionSpec;
+import org.vim4j.cli.args.ParsedArgs;
 
 /**
  * {@code vim4j eval}: top-1/top-5 accuracy over a labelled dataset: the Fashion-MNIST IDX test files, or an
@@ -34,34 +32,46 @@ import org.vim4j.io.idx.IdxStream;
  * <p>Examples are streamed: memory is one batch (its input buffer and its session's workspace), whatever the
  * number of images. A batch whose buffers cannot fit is refused before anything is read, naming the limit.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Measure top-1/top-5 accuracy on a dataset.")
-final class EvalCommand implements Callable<Integer> {
+final class EvalCommand implements Command {
     static final Path DEBIAN_FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
     /** A class-index file is a list of folder names: far below this. */
     static final long MAX_CLASS_INDEX_BYTES = 16L << 20;
 
-    @Option(names = "--dataset", required = true, description = "fashion-mnist | imagefolder")
-    String dataset;
+    static final CommandSpec SPEC = new CommandSpec("vim4j eval", "Measure top-1/top-5 accuracy on a dataset.")
+            .with(OptionSpec.required("--dataset", "NAME", "fashion-mnist | imagefolder."),
+                    OptionSpec.value("--data-dir", "DIR", "Dataset directory (fashion-mnist default: "
+                            + "/usr/share/datasets/fashion-mnist, from Debian's dataset-fashion-mnist)."),
+                    OptionSpec.value("--class-index", "FILE", "imagefolder: file mapping class folders to indices, "
+                            + "one '<folder> [index]' per line (no index = line order). Default: sorted folder names."),
+                    OptionSpec.value("--batch", "N", "Images per inference.", "64"),
+                    OptionSpec.value("--limit", "N", "Evaluate only the first N images."),
+                    OptionSpec.flag("--json", "Print one JSON object (with a top1 field) instead of text."))
+            .with(WeightsOption.OPTIONS);
 
-    @Option(names = "--data-dir", description = "Dataset directory (fashion-mnist default: " + "/usr/share/datasets/fashion-mnist"
-            + ", from Debian's dataset-fashion-mnist).")
-    Path dataDir;
+    private String dataset;
+    private Path dataDir;
+    private Path classIndex;
+    private int batch;
+    private Integer limit;
+    private boolean json;
+    private WeightsOption weights;
 
-    @Option(names = "--class-index", description = "imagefolder: file mapping class folders to indices, "
-            + "one '<folder> [index]' per line (no index = line order). Default: sorted folder names.")
-    Path classIndex;
+    @Override
+    public CommandSpec spec() {
+        return SPEC;
+    }
 
-    @Option(names = "--batch", defaultValue = "64", description = "Images per inference. Default: ${DEFAULT-VALUE}.")
-    int batch;
-
-    @Option(names = "--limit", description = "Evaluate only the first N images.")
-    Integer limit;
-
-    @Option(names = "--json", description = "Print one JSON object (with a top1 field) instead of text.")
-    boolean json;
-
-    @Mixin
-    WeightsOption weights;
+    @Override
+    public int run(ParsedArgs args) {
+        dataset = args.string("--dataset");
+        dataDir = args.path("--data-dir");
+        classIndex = args.path("--class-index");
+        batch = args.integer("--batch");
+        limit = args.integer("--limit");
+        json = args.flag("--json");
+        weights = WeightsOption.from(args);
+        return call();
+    }
 
     /** Labelled examples, read in order, one at a time. */
     interface Examples extends AutoCloseable {
@@ -74,8 +84,7 @@ final class EvalCommand implements Callable<Integer> {
         void close();
     }
 
-    @Override
-    public Integer call() {
+    int call() {
         if (batch < 1) {
             throw new VimException("--batch " + batch + ": must be at least 1");
         }

@@ -2,12 +2,6 @@ package org.vim4j.cli;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import org.vim4j.VimModel;
 import org.vim4j.VimSession;
@@ -15,32 +9,46 @@ import org.vim4j.image.ImageInput;
 import org.vim4j.image.Preprocessing;
 import org.vim4j.io.npy.Npy;
 import org.vim4j.OutputKind;
+import org.vim4j.cli.args.CommandSpec;
+import org.vim4j.cli.args.OptionSpec;
+import org.vim4j.cli.args.ParsedArgs;
 
 /** {@code vim4j features}: class-token or all-token features of images, to {@code .npy}. */
-@Command(name = "features", mixinStandardHelpOptions = true,
-        description = "Extract features of images to .npy: (N, D) class-token or (N, tokens, D) all-token.")
-final class FeaturesCommand implements Callable<Integer> {
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
-    List<Path> images;
+final class FeaturesCommand implements Command {
+    static final CommandSpec SPEC = new CommandSpec("vim4j features",
+            "Extract features of images to .npy: (N, D) class-token or (N, tokens, D) all-token.")
+            .positional("IMAGE", "Image files.", true)
+            .with(OptionSpec.required("--output", "FILE", "Output .npy."),
+                    OptionSpec.value("--kind", "KIND", "cls | tokens.", "cls"),
+                    OptionSpec.flag("--json", "Print one JSON object instead of text."))
+            .with(WeightsOption.OPTIONS);
 
-    @Option(names = "--output", required = true, description = "Output .npy.")
-    Path output;
+    private List<Path> images;
+    private Path output;
+    private String kind;
+    private boolean json;
+    private WeightsOption weights;
 
-    @Option(names = "--kind", defaultValue = "cls", description = "cls | tokens. Default: ${DEFAULT-VALUE}.")
-    String kind;
+    @Override
+    public CommandSpec spec() {
+        return SPEC;
+    }
 
-    @Option(names = "--json", description = "Print one JSON object instead of text.")
-    boolean json;
-
-    @Mixin
-    WeightsOption weights;
+    @Override
+    public int run(ParsedArgs args) {
+        images = args.positionalPaths();
+        output = args.path("--output");
+        kind = args.string("--kind");
+        json = args.flag("--json");
+        weights = WeightsOption.from(args);
+        return call();
+    }
 
     /**
      * One image at a time, each image's features appended to the .npy as they come: memory is one image's input
      * and features whatever the number of images (all-token features of 60,000 images are 9 GB at Vim-Tiny size).
      */
-    @Override
-    public Integer call() {
+    int call() {
         OutputKind k = InferCommand.parseKind(kind);
         if (k == OutputKind.LOGITS) {
             throw new org.vim4j.VimException("--kind must be cls or tokens (use classify or infer for logits)");

@@ -3,10 +3,6 @@ package org.vim4j.cli;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 import org.vim4j.VimException;
 import org.vim4j.VimModel;
@@ -14,35 +10,49 @@ import org.vim4j.VimSession;
 import org.vim4j.io.npy.Npy;
 import org.vim4j.OutputKind;
 import org.vim4j.tensor.Tensor;
+import org.vim4j.cli.args.CommandSpec;
+import org.vim4j.cli.args.OptionSpec;
+import org.vim4j.cli.args.ParsedArgs;
 
 /**
  * {@code vim4j infer}: the interop contract with other implementations. Reads an already-normalised NCHW
  * float32 {@code .npy}, writes logits, class-token features or all tokens as {@code .npy}.
  */
-@Command(name = "infer", mixinStandardHelpOptions = true,
-        description = "Run a checkpoint on a normalised NCHW float32 .npy batch and write the result as .npy.")
-final class InferCommand implements Callable<Integer> {
-    @Option(names = "--weights", required = true, description = "Checkpoint (.pth or .safetensors).")
-    Path weights;
+final class InferCommand implements Command {
+    static final CommandSpec SPEC = new CommandSpec("vim4j infer",
+            "Run a checkpoint on a normalised NCHW float32 .npy batch and write the result as .npy.")
+            .with(OptionSpec.required("--weights", "FILE", "Checkpoint (.pth or .safetensors)."),
+                    OptionSpec.required("--input", "FILE", "Input .npy, shape (batch, 3, H, W), float32."),
+                    OptionSpec.required("--output", "FILE", "Output .npy to write."),
+                    OptionSpec.value("--output-kind", "KIND",
+                            "logits (batch, classes) | cls (batch, D) | tokens (batch, tokens, D).", "logits"),
+                    OptionSpec.flag("--json", "Print one JSON object describing the output instead of text."))
+            .with(ModelOptions.OPTIONS);
 
-    @Option(names = "--input", required = true, description = "Input .npy, shape (batch, 3, H, W), float32.")
-    Path input;
-
-    @Option(names = "--output", required = true, description = "Output .npy to write.")
-    Path output;
-
-    @Option(names = "--output-kind", defaultValue = "logits",
-            description = "logits (batch, classes) | cls (batch, D) | tokens (batch, tokens, D). Default: ${DEFAULT-VALUE}.")
-    String outputKind;
-
-    @Option(names = "--json", description = "Print one JSON object describing the output instead of text.")
-    boolean json;
-
-    @picocli.CommandLine.Mixin
-    ModelOptions modelOptions;
+    private Path weights;
+    private Path input;
+    private Path output;
+    private String outputKind;
+    private boolean json;
+    private ModelOptions modelOptions;
 
     @Override
-    public Integer call() {
+    public CommandSpec spec() {
+        return SPEC;
+    }
+
+    @Override
+    public int run(ParsedArgs args) {
+        weights = args.path("--weights");
+        input = args.path("--input");
+        output = args.path("--output");
+        outputKind = args.string("--output-kind");
+        json = args.flag("--json");
+        modelOptions = ModelOptions.from(args);
+        return call();
+    }
+
+    int call() {
         OutputKind kind = parseKind(outputKind);
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = Npy.read(input, arena);

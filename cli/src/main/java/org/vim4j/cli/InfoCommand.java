@@ -2,28 +2,37 @@ package org.vim4j.cli;
 
 import java.util.Locale;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
-
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 import org.vim4j.VimModel;
 import org.vim4j.VimSession;
 import org.vim4j.io.json.Json;
 import org.vim4j.VimConfig;
+import org.vim4j.cli.args.CommandSpec;
+import org.vim4j.cli.args.OptionSpec;
+import org.vim4j.cli.args.ParsedArgs;
 
 /** {@code vim4j info}: what a checkpoint is and what running it costs. */
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's config, size, backend and memory.")
-final class InfoCommand implements Callable<Integer> {
-    @Option(names = "--json", description = "Print one JSON object instead of text.")
-    boolean json;
+final class InfoCommand implements Command {
+    static final CommandSpec SPEC = new CommandSpec("vim4j info", "Show a model's config, size, backend and memory.")
+            .with(OptionSpec.flag("--json", "Print one JSON object instead of text."))
+            .with(WeightsOption.OPTIONS);
 
-    @Mixin
-    WeightsOption weights;
+    private boolean json;
+    private WeightsOption weights;
 
     @Override
-    public Integer call() {
+    public CommandSpec spec() {
+        return SPEC;
+    }
+
+    @Override
+    public int run(ParsedArgs args) {
+        json = args.flag("--json");
+        weights = WeightsOption.from(args);
+        return call();
+    }
+
+    int call() {
         try (VimModel model = weights.load(); VimSession s = model.newSession()) {
             VimConfig c = model.config();
             String vector = model.backendDetail();

@@ -1,15 +1,15 @@
 package org.vim4j.cli;
 
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.Callable;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-
 import org.vim4j.VimException;
+import org.vim4j.cli.args.CommandSpec;
+import org.vim4j.cli.args.ParsedArgs;
+import org.vim4j.cli.args.UsageException;
 
 /**
  * The {@code vim4j} command line. Every failure is one line on stderr, {@code vim4j <command>: error: <what>},
@@ -17,50 +17,124 @@ import org.vim4j.VimException;
  * internal exception is reported as such, never as a Java class name or a stack trace; {@code -Dvim4j.debug=true}
  * prints the trace for a bug report).
  */
-@Command(name = "vim4j", mixinStandardHelpOptions = true, version = "vim4j 0.1.0",
-        description = "Vision Mamba (Vim) inference on the JVM.",
-        subcommands = {ClassifyCommand.class, FeaturesCommand.class, EvalCommand.class, InferCommand.class,
-                InfoCommand.class, ConvertCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
-public final class Main implements Callable<Integer> {
+public final class Main {
     /** Exit status of every failure. */
     static final int FAILED = 2;
     /** Longest error line printed (a message may quote names read from a hostile file). */
     static final int MAX_MESSAGE = 1000;
+    static final String VERSION = "vim4j 0.1.0";
+
+    /** The commands in help order; each is built only when it runs (or when the overview lists them). */
+    private static final Map<String, Supplier<Command>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("classify", ClassifyCommand::new);
+        COMMANDS.put("features", FeaturesCommand::new);
+        COMMANDS.put("eval", EvalCommand::new);
+        COMMANDS.put("infer", InferCommand::new);
+        COMMANDS.put("info", InfoCommand::new);
+        COMMANDS.put("convert", ConvertCommand::new);
+        COMMANDS.put("bench", BenchCommand::new);
+    }
+
+    private Main() {
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));
-    }
-
-    /** {@code vim4j} alone: there is nothing to do. */
-    @Override
-    public Integer call() {
-        System.err.println("vim4j: error: no command given (see 'vim4j --help')");
-        return FAILED;
     }
 
     /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */
     public static int run(String... args) {
         try {
             OneLineLog.install();
-            CommandLine cli = new CommandLine(new Main());
-            cli.registerConverter(Path.class, Main::path);
-            cli.setParameterExceptionHandler((ex, a) -> {
-                CommandLine cmd = ex.getCommandLine();
-                String name = cmd.getCommandSpec().qualifiedName();
-                cmd.getErr().println(name + ": error: " + clean(ex.getMessage()) + " (see '" + name + " --help')");
-                return FAILED;
-            });
-            cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-                cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": error: " + oneLine(ex, args));
-                debug(ex);
-                return FAILED;
-            });
-            return cli.execute(args);
-        } catch (Throwable t) { // an Error out of a command (picocli passes those through), or picocli itself failing
+            return dispatch(args);
+        } catch (Throwable t) { // a failure outside any command (the log handler, printing help)
             System.err.println("vim4j: error: " + oneLine(t, args));
             debug(t);
             return FAILED;
         }
+    }
+
+    private static int dispatch(String[] args) {
+        if (args.length == 0) {
+            System.err.println("vim4j: error: no command given (see 'vim4j --help')");
+            return FAILED;
+        }
+        String first = args[0];
+        switch (first) {
+            case "-h", "--help" -> {
+                System.out.print(overview());
+                return 0;
+            }
+            case "-V", "--version" -> {
+                System.out.println(VERSION);
+                return 0;
+            }
+            case "help" -> {
+                return help(args);
+            }
+            default -> {
+            }
+        }
+        Supplier<Command> found = COMMANDS.get(first);
+        if (found == null) {
+            System.err.println("vim4j: error: " + clean((first.startsWith("-") ? "unknown option '" : "unknown command '")
+                    + first + "'") + " (see 'vim4j --help')");
+            return FAILED;
+        }
+        Command command = found.get();
+        CommandSpec spec = command.spec();
+        try {
+            ParsedArgs parsed = spec.parse(List.of(args).subList(1, args.length));
+            if (parsed.request() == ParsedArgs.Request.HELP) {
+                System.out.print(spec.help());
+                return 0;
+            } else if (parsed.request() == ParsedArgs.Request.VERSION) {
+                System.out.println(VERSION);
+                return 0;
+            }
+            return command.run(parsed);
+        } catch (UsageException e) { // a malformed command line, found while parsing or while reading a value
+            System.err.println(spec.name() + ": error: " + clean(e.getMessage()) + " (see '" + spec.name() + " --help')");
+            return FAILED;
+        } catch (Exception | Error e) {
+            System.err.println(spec.name() + ": error: " + oneLine(e, args));
+            debug(e);
+            return FAILED;
+        }
+    }
+
+    /** {@code vim4j help [COMMAND]}. */
+    private static int help(String[] args) {
+        if (args.length == 1) {
+            System.out.print(overview());
+            return 0;
+        }
+        Supplier<Command> found = args.length == 2 ? COMMANDS.get(args[1]) : null;
+        if (found == null) {
+            System.err.println("vim4j help: error: " + clean(args.length == 2 ? "unknown command '" + args[1] + "'"
+                    : "expected one command name") + " (see 'vim4j --help')");
+            return FAILED;
+        }
+        System.out.print(found.get().spec().help());
+        return 0;
+    }
+
+    /** {@code vim4j --help}: usage, the standard options, and each command with its description. */
+    static String overview() {
+        StringBuilder b = new StringBuilder("Usage: vim4j [-h | -V] COMMAND [OPTIONS]\n")
+                .append("Vision Mamba (Vim) inference on the JVM.\n\nOptions:\n");
+        CommandSpec.table(b, List.of(new String[] {"-h, --help", "Show this help and exit."},
+                new String[] {"-V, --version", "Print the version and exit."}));
+        b.append("\nCommands:\n");
+        List<String[]> rows = new java.util.ArrayList<>();
+        for (var e : COMMANDS.entrySet()) {
+            rows.add(new String[] {e.getKey(), e.getValue().get().spec().description()});
+        }
+        rows.add(new String[] {"help", "Show the help of a command: vim4j help COMMAND."});
+        CommandSpec.table(b, rows);
+        return b.toString();
     }
 
     /**
@@ -105,15 +179,6 @@ public final class Main implements Callable<Integer> {
     private static void debug(Throwable t) {
         if (Boolean.getBoolean("vim4j.debug")) {
             t.printStackTrace();
-        }
-    }
-
-    /** Paths are converted here, so that an impossible one (a NUL byte) is an argument error that says why. */
-    private static Path path(String s) {
-        try {
-            return Path.of(s);
-        } catch (InvalidPathException e) {
-            throw new CommandLine.TypeConversionException("'" + s + "' is not a valid path (" + e.getReason() + ")");
         }
     }
 

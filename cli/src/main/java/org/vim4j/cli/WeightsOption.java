@@ -1,19 +1,36 @@
 package org.vim4j.cli;
 
 import java.nio.file.Path;
-
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.vim4j.VimModel;
+import org.vim4j.cli.args.OptionSpec;
+import org.vim4j.cli.args.ParsedArgs;
 
 /** {@code --weights W} (optional: the embedded Fashion-MNIST model when absent) plus the model options. */
 final class WeightsOption {
-    @Option(names = "--weights", description = "Checkpoint (.pth or .safetensors). Default: the embedded Fashion-MNIST model.")
-    Path weights;
+    static final List<OptionSpec> OPTIONS;
 
-    @Mixin
-    ModelOptions modelOptions;
+    static {
+        List<OptionSpec> o = new ArrayList<>();
+        o.add(OptionSpec.value("--weights", "FILE", "Checkpoint (.pth or .safetensors). Default: the embedded "
+                + "Fashion-MNIST model."));
+        o.addAll(ModelOptions.OPTIONS);
+        OPTIONS = List.copyOf(o);
+    }
+
+    private final Path weights;
+    private final ModelOptions modelOptions;
+
+    private WeightsOption(Path weights, ModelOptions modelOptions) {
+        this.weights = weights;
+        this.modelOptions = modelOptions;
+    }
+
+    static WeightsOption from(ParsedArgs args) {
+        return new WeightsOption(args.path("--weights"), ModelOptions.from(args));
+    }
 
     VimModel load() {
         return weights == null ? VimModel.loadDefault(modelOptions.toOptions()) : modelOptions.load(weights);

@@ -26,6 +26,33 @@ class CommandsTest {
     }
 
     @Test
+    void helpAndVersionForTheToolAndEveryCommand() {
+        var top = InferCommandTest.cli("--help");
+        assertEquals(0, top.code(), top.err());
+        for (String c : new String[] {"classify", "features", "eval", "infer", "info", "convert", "bench", "help"}) {
+            assertTrue(top.out().contains("\n  " + c + " "), c + " listed in\n" + top.out());
+        }
+        for (String c : new String[] {"classify", "features", "eval", "infer", "info", "convert", "bench"}) {
+            var r = InferCommandTest.cli(c, "--help");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().startsWith("Usage: vim4j " + c + " [OPTIONS]"), r.out());
+            assertTrue(r.out().contains("-h, --help"), r.out());
+            assertEquals(r.out(), InferCommandTest.cli("help", c).out(), "vim4j help " + c);
+            if (!c.equals("convert")) {
+                assertTrue(r.out().contains("--backend NAME") && r.out().contains("--precision MODE"), r.out());
+            }
+        }
+        assertEquals("vim4j 0.1.0\n", InferCommandTest.cli("--version").out());
+        assertEquals("vim4j 0.1.0\n", InferCommandTest.cli("info", "-V").out());
+        var bad = InferCommandTest.cli("help", "frobnicate");
+        assertEquals(2, bad.code());
+        assertEquals("vim4j help: error: unknown command 'frobnicate' (see 'vim4j --help')\n", bad.err());
+        var typo = InferCommandTest.cli("info", "--wieghts", "x");
+        assertEquals("vim4j info: error: unknown option '--wieghts' (did you mean --weights?) (see 'vim4j info --help')\n",
+                typo.err());
+    }
+
+    @Test
     void classifyTheEmbeddedExamples() throws Exception {
         var r = InferCommandTest.cli("classify", example("7-sneaker.png").toString(), example("1-trouser.png").toString());
         assertEquals(0, r.code(), r.err());
