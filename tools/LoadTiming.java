@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import org.vim4j.VimModel;
-import org.vim4j.io.CheckpointReader;
+import org.vim4j.io.checkpoint.CheckpointReader;
 
 /**
  * What loading a checkpoint costs, in one JVM, for comparing two builds (README, "Reliability and security"):

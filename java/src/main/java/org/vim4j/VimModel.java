@@ -1,6 +1,7 @@
 package org.vim4j;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -88,12 +89,29 @@ public final class VimModel implements AutoCloseable {
                         + precision.label() + ": its int8 weights are dequantized (q * scale) at load");
             }
             this.weights = VimWeights.place(source, config, kernels, precision, arena);
+            if (kernels.warmsUpAtLoad()) {
+                warmUp();
+            }
         } catch (RuntimeException e) {
             arena.close();
             kernels.close();
             throw e;
         }
         this.randomWeights = "true".equals(source.metadata().get("vim4j.random"));
+    }
+
+    /**
+     * One forward of a zero image of 2x2 patches through every kernel the model's inferences call, in a session freed
+     * right after ({@link Kernels#warmsUpAtLoad()}): microseconds of arithmetic, and the backend's one-time costs paid
+     * here rather than by the first inference.
+     */
+    private void warmUp() {
+        int side = config.patchSize() + config.stride();
+        try (VimSession s = new VimSession(runtime, 1, side, side); Arena io = Arena.ofConfined()) {
+            MemorySegment in = io.allocate((long) config.channels() * side * side * Float.BYTES, 64);
+            MemorySegment out = io.allocate(s.outputFloats(OutputKind.LOGITS, 1, side, side) * Float.BYTES, 64);
+            s.run(OutputKind.LOGITS, in, 1, side, side, out);
+        }
     }
 
     /** The checkpoint metadata key naming the precision a quantized checkpoint was written for. */

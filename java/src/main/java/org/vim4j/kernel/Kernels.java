@@ -56,6 +56,16 @@ public interface Kernels extends AutoCloseable {
         return Precision.FP32;
     }
 
+    /**
+     * Whether a model should run one tiny forward when it is loaded: for a backend whose first call of each kernel
+     * costs far more than its later calls for reasons a warm-up pays once (the native backend: linking each FFM
+     * downcall, its first thread dispatch), so that a new JVM's first inferences run near steady state. False where a
+     * warm-up would not reach steady state anyway (the vector backend waits for C2) or is untested (CUDA).
+     */
+    default boolean warmsUpAtLoad() {
+        return false;
+    }
+
     /** An fp32 linear layer: {@code prepareLinear(LinearSource.of(weight, bias), Precision.FP32, arena)}. */
     default LinearWeight prepareLinear(Tensor weight, Tensor bias, Arena arena) {
         return prepareLinear(LinearSource.of(weight, bias), Precision.FP32, arena);

@@ -374,6 +374,15 @@ public final class NativeKernels implements Kernels {
     }
 
     /**
+     * Yes: a new JVM's first Vim-Tiny forward took 85-97 ms against 19 ms steady (2 threads), most of it creating the
+     * FFM downcall handles of each kernel on its first call; the warm-up at load pays that once (README "Cold start").
+     */
+    @Override
+    public boolean warmsUpAtLoad() {
+        return true;
+    }
+
+    /**
      * Once per image (the position embedding): not worth a downcall. Chunks are copied in bulk to heap arrays and added
      * there: a loop of segment accesses ran ~20 ms in a cold JVM's interpreter (one VarHandle call per float), the
      * array loop well under 1 ms; warmed, both are a few microseconds.
