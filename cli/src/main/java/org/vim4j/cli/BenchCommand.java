@@ -43,11 +43,6 @@ final class BenchCommand implements Command {
     private ModelOptions modelOptions;
 
     @Override
-    public CommandSpec spec() {
-        return SPEC;
-    }
-
-    @Override
     public int run(ParsedArgs args) {
         preset = args.string("--model");
         weights = args.path("--weights");

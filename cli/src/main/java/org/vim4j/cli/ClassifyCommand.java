@@ -31,11 +31,6 @@ final class ClassifyCommand implements Command {
     private WeightsOption weights;
 
     @Override
-    public CommandSpec spec() {
-        return SPEC;
-    }
-
-    @Override
     public int run(ParsedArgs args) {
         images = args.positionalPaths();
         top = args.integer("--top");

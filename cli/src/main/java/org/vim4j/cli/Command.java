@@ -1,12 +1,9 @@
 package org.vim4j.cli;
 
-import org.vim4j.cli.args.CommandSpec;
 import org.vim4j.cli.args.ParsedArgs;
 
-/** One {@code vim4j} command: what it accepts, and running it on a parsed command line. */
+/** One {@code vim4j} command run on a command line parsed against its {@code SPEC} (registered in {@link Main}). */
 interface Command {
-    CommandSpec spec();
-
     /** Runs the command; returns the exit status (0). Failures are thrown: {@link Main} prints them as one line. */
     int run(ParsedArgs args) throws Exception;
 }

@@ -48,11 +48,6 @@ final class ConvertCommand implements Command {
     private boolean json;
 
     @Override
-    public CommandSpec spec() {
-        return SPEC;
-    }
-
-    @Override
     public int run(ParsedArgs args) {
         List<Path> paths = args.positionalPaths();
         in = paths.get(0);

@@ -57,11 +57,6 @@ final class EvalCommand implements Command {
     private WeightsOption weights;
 
     @Override
-    public CommandSpec spec() {
-        return SPEC;
-    }
-
-    @Override
     public int run(ParsedArgs args) {
         dataset = args.string("--dataset");
         dataDir = args.path("--data-dir");

@@ -30,11 +30,6 @@ final class FeaturesCommand implements Command {
     private WeightsOption weights;
 
     @Override
-    public CommandSpec spec() {
-        return SPEC;
-    }
-
-    @Override
     public int run(ParsedArgs args) {
         images = args.positionalPaths();
         output = args.path("--output");

@@ -37,11 +37,6 @@ final class InferCommand implements Command {
     private ModelOptions modelOptions;
 
     @Override
-    public CommandSpec spec() {
-        return SPEC;
-    }
-
-    @Override
     public int run(ParsedArgs args) {
         weights = args.path("--weights");
         input = args.path("--input");

@@ -21,11 +21,6 @@ final class InfoCommand implements Command {
     private WeightsOption weights;
 
     @Override
-    public CommandSpec spec() {
-        return SPEC;
-    }
-
-    @Override
     public int run(ParsedArgs args) {
         json = args.flag("--json");
         weights = WeightsOption.from(args);

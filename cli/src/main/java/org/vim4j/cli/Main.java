@@ -24,17 +24,21 @@ public final class Main {
     static final int MAX_MESSAGE = 1000;
     static final String VERSION = "vim4j 0.1.0";
 
-    /** The commands in help order; each is built only when it runs (or when the overview lists them). */
-    private static final Map<String, Supplier<Command>> COMMANDS = new LinkedHashMap<>();
+    /** A command: what it accepts, and how to make one to run. */
+    private record Entry(CommandSpec spec, Supplier<Command> make) {
+    }
+
+    /** The commands in help order. */
+    private static final Map<String, Entry> COMMANDS = new LinkedHashMap<>();
 
     static {
-        COMMANDS.put("classify", ClassifyCommand::new);
-        COMMANDS.put("features", FeaturesCommand::new);
-        COMMANDS.put("eval", EvalCommand::new);
-        COMMANDS.put("infer", InferCommand::new);
-        COMMANDS.put("info", InfoCommand::new);
-        COMMANDS.put("convert", ConvertCommand::new);
-        COMMANDS.put("bench", BenchCommand::new);
+        COMMANDS.put("classify", new Entry(ClassifyCommand.SPEC, ClassifyCommand::new));
+        COMMANDS.put("features", new Entry(FeaturesCommand.SPEC, FeaturesCommand::new));
+        COMMANDS.put("eval", new Entry(EvalCommand.SPEC, EvalCommand::new));
+        COMMANDS.put("infer", new Entry(InferCommand.SPEC, InferCommand::new));
+        COMMANDS.put("info", new Entry(InfoCommand.SPEC, InfoCommand::new));
+        COMMANDS.put("convert", new Entry(ConvertCommand.SPEC, ConvertCommand::new));
+        COMMANDS.put("bench", new Entry(BenchCommand.SPEC, BenchCommand::new));
     }
 
     private Main() {
@@ -77,14 +81,13 @@ public final class Main {
             default -> {
             }
         }
-        Supplier<Command> found = COMMANDS.get(first);
+        Entry found = COMMANDS.get(first);
         if (found == null) {
             System.err.println("vim4j: error: " + clean((first.startsWith("-") ? "unknown option '" : "unknown command '")
                     + first + "'") + " (see 'vim4j --help')");
             return FAILED;
         }
-        Command command = found.get();
-        CommandSpec spec = command.spec();
+        CommandSpec spec = found.spec();
         try {
             ParsedArgs parsed = spec.parse(List.of(args).subList(1, args.length));
             if (parsed.request() == ParsedArgs.Request.HELP) {
@@ -94,7 +97,7 @@ public final class Main {
                 System.out.println(VERSION);
                 return 0;
             }
-            return command.run(parsed);
+            return found.make().get().run(parsed);
         } catch (UsageException e) { // a malformed command line, found while parsing or while reading a value
             System.err.println(spec.name() + ": error: " + clean(e.getMessage()) + " (see '" + spec.name() + " --help')");
             return FAILED;
@@ -111,13 +114,13 @@ public final class Main {
             System.out.print(overview());
             return 0;
         }
-        Supplier<Command> found = args.length == 2 ? COMMANDS.get(args[1]) : null;
+        Entry found = args.length == 2 ? COMMANDS.get(args[1]) : null;
         if (found == null) {
             System.err.println("vim4j help: error: " + clean(args.length == 2 ? "unknown command '" + args[1] + "'"
                     : "expected one command name") + " (see 'vim4j --help')");
             return FAILED;
         }
-        System.out.print(found.get().spec().help());
+        System.out.print(found.spec().help());
         return 0;
     }
 
@@ -130,7 +133,7 @@ public final class Main {
         b.append("\nCommands:\n");
         List<String[]> rows = new java.util.ArrayList<>();
         for (var e : COMMANDS.entrySet()) {
-            rows.add(new String[] {e.getKey(), e.getValue().get().spec().description()});
+            rows.add(new String[] {e.getKey(), e.getValue().spec().description()});
         }
         rows.add(new String[] {"help", "Show the help of a command: vim4j help COMMAND."});
         CommandSpec.table(b, rows);
