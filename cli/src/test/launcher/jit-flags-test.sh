@@ -27,4 +27,6 @@ done
 [[ "$(flags infer --backend=scalar)" != *"$c1"* ]] || fail "--backend=scalar keeps C2"
 [[ "$(EXTRA=-Dvim4j.backend=vector flags classify)" != *"$c1"* ]] || fail "-Dvim4j.backend=vector keeps C2"
 [[ "$(VIM4J_JIT=full flags infer)" != *"$c1"* ]] || fail "VIM4J_JIT=full keeps C2"
+[[ "$(flags infer --weights /data/vectors/scalar.pth --backend native)" == *"$c1"* ]] \
+  || fail "a file name that merely contains 'vector' or 'scalar' does not change the tiers"
 echo "jit-flags-test: ok"

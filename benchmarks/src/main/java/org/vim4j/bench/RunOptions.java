@@ -43,12 +43,10 @@ final class RunOptions {
 
     /** {@code --backend}, also accepting {@link #BEST}; without it, {@code -Dvim4j.backend} or auto, as the CLI. */
     BackendKind backend() {
-        BackendOptions backendOptions = new BackendOptions(backend, threads);
-        String name = backendOptions.backendName();
-        if (name != null && name.trim().equals(BEST)) {
+        if (backend != null && backend.trim().equals(BEST)) {
             return Backends.isAvailable(BackendKind.NATIVE) ? BackendKind.NATIVE : BackendKind.VECTOR;
         }
-        BackendKind kind = backendOptions.backend();
+        BackendKind kind = new BackendOptions(backend, threads).backend();
         return kind != null ? kind : Backends.selected();
     }
 

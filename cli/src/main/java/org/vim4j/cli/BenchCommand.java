@@ -33,17 +33,16 @@ final class BenchCommand implements Command {
                     OptionSpec.flag("--json", "Print one JSON object instead of text."))
             .with(ModelOptions.OPTIONS);
 
-    private String preset;
-    private Path weights;
-    private int resolution;
-    private int batch;
-    private double warmupSeconds;
-    private int iterations;
-    private boolean json;
-    private ModelOptions modelOptions;
+    private final String preset;
+    private final Path weights;
+    private final int resolution;
+    private final int batch;
+    private final double warmupSeconds;
+    private final int iterations;
+    private final boolean json;
+    private final ModelOptions modelOptions;
 
-    @Override
-    public int run(ParsedArgs args) {
+    BenchCommand(ParsedArgs args) {
         preset = args.string("--model");
         weights = args.path("--weights");
         resolution = args.integer("--resolution");
@@ -52,14 +51,14 @@ final class BenchCommand implements Command {
         iterations = args.integer("--iterations");
         json = args.flag("--json");
         modelOptions = ModelOptions.from(args);
-        return call();
     }
 
     /** The timings are kept (8 bytes each): a bound far beyond any useful run. */
     static final int MAX_ITERATIONS = 10_000_000;
     static final double MAX_WARMUP_SECONDS = 86_400;
 
-    int call() {
+    @Override
+    public int run() {
         if (iterations < 1 || iterations > MAX_ITERATIONS) {
             throw new org.vim4j.VimException("--iterations " + iterations + ": must be between 1 and " + MAX_ITERATIONS);
         }

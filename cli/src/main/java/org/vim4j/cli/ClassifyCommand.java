@@ -25,18 +25,16 @@ final class ClassifyCommand implements Command {
                     + "if fewer)."), OptionSpec.flag("--json", "Print one JSON object instead of text."))
             .with(WeightsOption.OPTIONS);
 
-    private List<Path> images;
-    private Integer top;
-    private boolean json;
-    private WeightsOption weights;
+    private final List<Path> images;
+    private final Integer top;
+    private final boolean json;
+    private final WeightsOption weights;
 
-    @Override
-    public int run(ParsedArgs args) {
+    ClassifyCommand(ParsedArgs args) {
         images = args.positionalPaths();
         top = args.integer("--top");
         json = args.flag("--json");
         weights = WeightsOption.from(args);
-        return call();
     }
 
     record Guess(int index, String label, double probability) {
@@ -46,7 +44,8 @@ final class ClassifyCommand implements Command {
      * Classifies the images one at a time and prints each result as it comes (the JSON object too is written
      * as it grows), so memory does not grow with the number of images.
      */
-    int call() {
+    @Override
+    public int run() {
         if (top != null && top < 1) {
             throw new VimException("--top " + top + ": must be at least 1 (and at most the model's classes)");
         }

@@ -39,16 +39,15 @@ final class ConvertCommand implements Command {
                             + "tensors as they are."),
                     OptionSpec.flag("--json", "Print one JSON object instead of text."));
 
-    private Path in;
-    private Path out;
-    private String entry;
-    private Integer imageSize;
-    private Integer stride;
-    private String precision;
-    private boolean json;
+    private final Path in;
+    private final Path out;
+    private final String entry;
+    private final Integer imageSize;
+    private final Integer stride;
+    private final String precision;
+    private final boolean json;
 
-    @Override
-    public int run(ParsedArgs args) {
+    ConvertCommand(ParsedArgs args) {
         List<Path> paths = args.positionalPaths();
         in = paths.get(0);
         out = paths.get(1);
@@ -57,10 +56,10 @@ final class ConvertCommand implements Command {
         stride = args.integer("--stride");
         precision = args.string("--precision");
         json = args.flag("--json");
-        return call();
     }
 
-    int call() {
+    @Override
+    public int run() {
         try (StateDict sd = CheckpointReader.read(in, entry)) {
             VimConfig c = VimConfigInference.infer(sd, imageSize, stride);
             Map<String, String> meta = new LinkedHashMap<>(sd.metadata());

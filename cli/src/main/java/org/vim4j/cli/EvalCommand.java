@@ -48,16 +48,15 @@ final class EvalCommand implements Command {
                     OptionSpec.flag("--json", "Print one JSON object (with a top1 field) instead of text."))
             .with(WeightsOption.OPTIONS);
 
-    private String dataset;
-    private Path dataDir;
-    private Path classIndex;
-    private int batch;
-    private Integer limit;
-    private boolean json;
-    private WeightsOption weights;
+    private final String dataset;
+    private final Path dataDir;
+    private final Path classIndex;
+    private final int batch;
+    private final Integer limit;
+    private final boolean json;
+    private final WeightsOption weights;
 
-    @Override
-    public int run(ParsedArgs args) {
+    EvalCommand(ParsedArgs args) {
         dataset = args.string("--dataset");
         dataDir = args.path("--data-dir");
         classIndex = args.path("--class-index");
@@ -65,7 +64,6 @@ final class EvalCommand implements Command {
         limit = args.integer("--limit");
         json = args.flag("--json");
         weights = WeightsOption.from(args);
-        return call();
     }
 
     /** Labelled examples, read in order, one at a time. */
@@ -79,7 +77,8 @@ final class EvalCommand implements Command {
         void close();
     }
 
-    int call() {
+    @Override
+    public int run() {
         if (batch < 1) {
             throw new VimException("--batch " + batch + ": must be at least 1");
         }

@@ -23,27 +23,26 @@ final class FeaturesCommand implements Command {
                     OptionSpec.flag("--json", "Print one JSON object instead of text."))
             .with(WeightsOption.OPTIONS);
 
-    private List<Path> images;
-    private Path output;
-    private String kind;
-    private boolean json;
-    private WeightsOption weights;
+    private final List<Path> images;
+    private final Path output;
+    private final String kind;
+    private final boolean json;
+    private final WeightsOption weights;
 
-    @Override
-    public int run(ParsedArgs args) {
+    FeaturesCommand(ParsedArgs args) {
         images = args.positionalPaths();
         output = args.path("--output");
         kind = args.string("--kind");
         json = args.flag("--json");
         weights = WeightsOption.from(args);
-        return call();
     }
 
     /**
      * One image at a time, each image's features appended to the .npy as they come: memory is one image's input
      * and features whatever the number of images (all-token features of 60,000 images are 9 GB at Vim-Tiny size).
      */
-    int call() {
+    @Override
+    public int run() {
         OutputKind k = InferCommand.parseKind(kind);
         if (k == OutputKind.LOGITS) {
             throw new org.vim4j.VimException("--kind must be cls or tokens (use classify or infer for logits)");

@@ -29,25 +29,24 @@ final class InferCommand implements Command {
                     OptionSpec.flag("--json", "Print one JSON object describing the output instead of text."))
             .with(ModelOptions.OPTIONS);
 
-    private Path weights;
-    private Path input;
-    private Path output;
-    private String outputKind;
-    private boolean json;
-    private ModelOptions modelOptions;
+    private final Path weights;
+    private final Path input;
+    private final Path output;
+    private final String outputKind;
+    private final boolean json;
+    private final ModelOptions modelOptions;
 
-    @Override
-    public int run(ParsedArgs args) {
+    InferCommand(ParsedArgs args) {
         weights = args.path("--weights");
         input = args.path("--input");
         output = args.path("--output");
         outputKind = args.string("--output-kind");
         json = args.flag("--json");
         modelOptions = ModelOptions.from(args);
-        return call();
     }
 
-    int call() {
+    @Override
+    public int run() {
         OutputKind kind = parseKind(outputKind);
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = Npy.read(input, arena);

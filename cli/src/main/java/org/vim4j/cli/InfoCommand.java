@@ -17,17 +17,16 @@ final class InfoCommand implements Command {
             .with(OptionSpec.flag("--json", "Print one JSON object instead of text."))
             .with(WeightsOption.OPTIONS);
 
-    private boolean json;
-    private WeightsOption weights;
+    private final boolean json;
+    private final WeightsOption weights;
 
-    @Override
-    public int run(ParsedArgs args) {
+    InfoCommand(ParsedArgs args) {
         json = args.flag("--json");
         weights = WeightsOption.from(args);
-        return call();
     }
 
-    int call() {
+    @Override
+    public int run() {
         try (VimModel model = weights.load(); VimSession s = model.newSession()) {
             VimConfig c = model.config();
             String vector = model.backendDetail();

@@ -3,7 +3,7 @@ package org.vim4j.cli;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import org.vim4j.VimException;
@@ -24,8 +24,8 @@ public final class Main {
     static final int MAX_MESSAGE = 1000;
     static final String VERSION = "vim4j 0.1.0";
 
-    /** A command: what it accepts, and how to make one to run. */
-    private record Entry(CommandSpec spec, Supplier<Command> make) {
+    /** A command: what it accepts, and how to make one from a command line it accepted. */
+    private record Entry(CommandSpec spec, Function<ParsedArgs, Command> make) {
     }
 
     /** The commands in help order. */
@@ -97,7 +97,7 @@ public final class Main {
                 System.out.println(VERSION);
                 return 0;
             }
-            return found.make().get().run(parsed);
+            return found.make().apply(parsed).run();
         } catch (UsageException e) { // a malformed command line, found while parsing or while reading a value
             System.err.println(spec.name() + ": error: " + clean(e.getMessage()) + " (see '" + spec.name() + " --help')");
             return FAILED;

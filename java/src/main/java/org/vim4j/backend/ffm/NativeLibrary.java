@@ -263,7 +263,7 @@ public final class NativeLibrary {
         String v = p.getProperty("version");
         String version = v != null && v.matches("[A-Za-z0-9._+-]+") ? v : "unversioned";
         // Fast path: the build wrote the library's SHA-256 and size (cmake/build-native.sh), so a cache directory this
-        // or an earlier JVM filled is found without reading or hashing the 0.9 MB library (~130 ms of an interpreted
+        // or an earlier JVM filled is found without reading or hashing the 0.9 MB library (~100 ms of an interpreted
         // cold start). Files only ever appear there complete (temporary sibling + atomic rename); the size check
         // catches a truncated one, which the slow path below then replaces.
         String declared = p.getProperty("sha256." + libraryFile);
