@@ -10,7 +10,6 @@ import java.util.Set;
 
 import org.vim4j.Precision;
 import org.vim4j.VimConfig;
-import org.vim4j.VimModel;
 import org.vim4j.io.StateDict;
 import org.vim4j.kernel.LinearSource;
 import org.vim4j.kernel.Quantization;
@@ -31,7 +30,8 @@ import org.vim4j.tensor.Tensor;
  * (the choice that brings Vim-Tiny under 8 MB; measured).
  * </ul>
  *
- * The metadata then says {@link VimModel#PRECISION_METADATA}, which a load uses as the model's default precision.
+ * The metadata then says {@code vim4j.precision} (the API's {@code VimModel.PRECISION_METADATA}; this layer below the API
+ * does not import it), which a load uses as the model's default precision.
  */
 public final class QuantizedCheckpoint {
     /** safetensors data is little-endian whatever the host's order. */
