@@ -11,6 +11,7 @@ import org.vim4j.OutputKind;
 import org.vim4j.VimModel;
 import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
+import org.vim4j.WarmUp;
 
 /**
  * A new JVM's first inferences against its steady state (README "Cold start"): the time from JVM start to the first
@@ -20,10 +21,11 @@ import org.vim4j.VimSession;
  * <pre>
  *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC \
  *        -cp "cli/target/vim4j-cli-0.1.0-SNAPSHOT.jar:cli/target/lib/*" tools/FirstInferences.java \
- *        vim_t.pth native 2 20 10
+ *        vim_t.pth native 2 20 10 steady
  * </pre>
  *
- * Arguments: checkpoint, backend, threads, N first inferences, warm-up seconds before the steady-state median. The
+ * Arguments: checkpoint, backend, threads, N first inferences, seconds of running before the steady-state median, and
+ * optionally the load's warm-up (none, quick: the default, steady; {@code WarmUp}). The
  * input is a fixed pseudo-random image at the checkpoint's resolution. Started as a source file, the JVM compiles
  * this class first (~0.3 s): compare the times after main, or launch a compiled copy for the JVM-start figure.
  */
@@ -35,7 +37,7 @@ public class FirstInferences {
         int threads = Integer.parseInt(args[2]), first = Integer.parseInt(args[3]);
         double warmSeconds = Double.parseDouble(args[4]);
         VimOptions options = VimOptions.defaults().withBackend(BackendKind.valueOf(args[1].toUpperCase(Locale.ROOT)))
-                .withThreads(threads);
+                .withThreads(threads).withWarmUp(args.length > 5 ? WarmUp.parse(args[5]) : WarmUp.QUICK);
         try (VimModel model = VimModel.load(Path.of(args[0]), options); Arena arena = Arena.ofConfined()) {
             long loaded = System.nanoTime();
             int side = model.config().imgSize();
@@ -71,8 +73,8 @@ public class FirstInferences {
                 double p50 = steady[steady.length / 2];
                 double worst = Arrays.stream(firstMs).max().orElse(0);
                 System.out.printf(Locale.ROOT, "%s, %d threads: JVM start to main %d ms, main to first logits %.0f ms "
-                        + "(load %.0f ms)%n", model.backend().id(), model.threads(), mainAtMs, (firstLogits - t0) / 1e6,
-                        (loaded - t0) / 1e6);
+                        + "(load %.0f ms, of which warm-up %s)%n", model.backend().id(), model.threads(), mainAtMs,
+                        (firstLogits - t0) / 1e6, (loaded - t0) / 1e6, model.warmUpResult());
                 StringBuilder b = new StringBuilder("first " + first + " inferences, ms:");
                 for (double v : firstMs) {
                     b.append(String.format(Locale.ROOT, " %.1f", v));

@@ -22,6 +22,7 @@
  */
 module org.vim4j {
     requires transitive java.desktop; // ImageInput.fromImage(BufferedImage), ImageLoader.read
+    requires java.management; // the STEADY warm-up watches the JIT (model.SteadyState)
     requires static jdk.incubator.vector;
     requires org.vim4j.bindings;
 

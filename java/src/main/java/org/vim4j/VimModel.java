@@ -2,7 +2,9 @@ package org.vim4j;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,6 +15,7 @@ import org.vim4j.io.StateDict;
 import org.vim4j.backend.Backends;
 import org.vim4j.kernel.Kernels;
 import org.vim4j.model.RandomWeights;
+import org.vim4j.model.SteadyState;
 import org.vim4j.model.VimConfigInference;
 import org.vim4j.model.VimWeights;
 
@@ -34,6 +37,7 @@ public final class VimModel implements AutoCloseable {
     private final Precision precision;
     private final VimWeights weights;
     private final boolean randomWeights;
+    private final WarmUpResult warmUpResult;
     private final Set<VimSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean closed;
@@ -80,6 +84,7 @@ public final class VimModel implements AutoCloseable {
         this.config = config;
         this.backend = options.backend() == null ? Backends.selected() : options.backend();
         int t = options.threads() == 0 ? Backends.defaultThreads() : options.threads();
+        WarmUp warmUp = options.resolvedWarmUp();
         this.kernels = Backends.create(backend, backend == BackendKind.SCALAR ? 1 : t);
         try {
             this.precision = resolvePrecision(options, kernels, source);
@@ -89,9 +94,11 @@ public final class VimModel implements AutoCloseable {
                         + precision.label() + ": its int8 weights are dequantized (q * scale) at load");
             }
             this.weights = VimWeights.place(source, config, kernels, precision, arena);
-            if (kernels.warmsUpAtLoad()) {
-                warmUp();
-            }
+            this.warmUpResult = switch (warmUp) {
+                case NONE -> new WarmUpResult(WarmUp.NONE, 0, false, 0, 0);
+                case QUICK -> quickWarmUp();
+                case STEADY -> warmUpToSteadyState();
+            };
         } catch (RuntimeException e) {
             arena.close();
             kernels.close();
@@ -102,16 +109,58 @@ public final class VimModel implements AutoCloseable {
 
     /**
      * One forward of a zero image of 2x2 patches through every kernel the model's inferences call, in a session freed
-     * right after ({@link Kernels#warmsUpAtLoad()}): microseconds of arithmetic, and the backend's one-time costs paid
-     * here rather than by the first inference.
+     * right after ({@link WarmUp#QUICK}, {@link Kernels#warmsUpAtLoad()}): microseconds of arithmetic, and the backend's
+     * one-time costs paid here rather than by the first inference.
      */
-    private void warmUp() {
+    private WarmUpResult quickWarmUp() {
+        if (!kernels.warmsUpAtLoad()) {
+            return new WarmUpResult(WarmUp.QUICK, 0, false, 0, 0);
+        }
+        long start = System.nanoTime();
         int side = config.patchSize() + config.stride();
         try (VimSession s = new VimSession(runtime, 1, side, side); Arena io = Arena.ofConfined()) {
             MemorySegment in = io.allocate((long) config.channels() * side * side * Float.BYTES, 64);
             MemorySegment out = io.allocate(s.outputFloats(OutputKind.LOGITS, 1, side, side) * Float.BYTES, 64);
             s.run(OutputKind.LOGITS, in, 1, side, side, out);
         }
+        long took = System.nanoTime() - start;
+        return new WarmUpResult(WarmUp.QUICK, 1, false, took, took);
+    }
+
+    /** The most forwards a {@link WarmUp#STEADY} warm-up runs, whatever its budget says. */
+    private static final int STEADY_MAX_FORWARDS = 100_000;
+
+    /**
+     * Forwards of one image at the model's own resolution, in a session freed right after, until {@link SteadyState}
+     * says the JIT has settled ({@link WarmUp#STEADY}). The image is a fixed pattern rather than zeros, so that the
+     * forwards take the paths real images take. Logged at INFO: how long it took, and whether it settled.
+     */
+    private WarmUpResult warmUpToSteadyState() {
+        int side = config.imgSize();
+        long start = System.nanoTime();
+        SteadyState probe = SteadyState.ofThisJvm(WarmUp.STEADY_BUDGET_SECONDS * 1_000_000_000L, STEADY_MAX_FORWARDS);
+        try (VimSession s = new VimSession(runtime, 1, side, side); Arena io = Arena.ofConfined()) {
+            long n = (long) config.channels() * side * side;
+            MemorySegment in = io.allocate(n * Float.BYTES, 64);
+            for (long i = 0; i < n; i++) {
+                in.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.sin(i * 0.37));
+            }
+            MemorySegment out = io.allocate(s.outputFloats(OutputKind.LOGITS, 1, side, side) * Float.BYTES, 64);
+            boolean stop;
+            do {
+                long a = System.nanoTime();
+                s.run(OutputKind.LOGITS, in, 1, side, side, out);
+                long b = System.nanoTime();
+                stop = probe.recordAndStop(b - a, b);
+            } while (!stop);
+        }
+        WarmUpResult r = new WarmUpResult(WarmUp.STEADY, probe.forwards(), probe.steady(), System.nanoTime() - start,
+                probe.bestNanos());
+        System.getLogger("org.vim4j").log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT,
+                "warm-up: %s after %d forwards at %dx%d in %.2f s (fastest %.1f ms)",
+                r.steady() ? "steady" : "not steady (stopped at its limit)", r.forwards(), side, side, r.nanos() / 1e9,
+                r.fastestNanos() / 1e6));
+        return r;
     }
 
     /** The checkpoint metadata key naming the precision a quantized checkpoint was written for. */
@@ -207,6 +256,11 @@ public final class VimModel implements AutoCloseable {
     /** What distinguishes this model's backend here: vector width, native ISA tier, or GPU and GEMM precision. */
     public String backendDetail() {
         return Backends.detail(backend);
+    }
+
+    /** What the load's warm-up did ({@link VimOptions#withWarmUp}). */
+    public WarmUpResult warmUpResult() {
+        return warmUpResult;
     }
 
     public int threads() {

@@ -13,7 +13,9 @@ import java.util.concurrent.Future;
 import javax.imageio.ImageIO;
 
 import org.vim4j.VimModel;
+import org.vim4j.VimOptions;
 import org.vim4j.VimSession;
+import org.vim4j.WarmUp;
 import org.vim4j.image.ImageInput;
 import org.vim4j.image.Preprocessing;
 
@@ -36,7 +38,10 @@ public final class Classify {
     public static void main(String[] args) throws Exception {
         // One model per application: loading is the expensive part, and a model is thread-safe. The embedded model
         // (Fashion-MNIST, 28x28 grayscale) is read from the vim4j jar; VimModel.load(path) reads a .pth or .safetensors.
-        try (VimModel model = VimModel.loadDefault()) {
+        // A service warms the model to steady state before it takes requests, so that its first requests do not share
+        // the cores with the JIT compiler (WarmUp.STEADY; the default, QUICK, suits a one-shot program). It logs one
+        // INFO line saying how long that took.
+        try (VimModel model = VimModel.loadDefault(VimOptions.defaults().withWarmUp(WarmUp.STEADY))) {
             System.out.println("model: " + model.config().embedDim() + "-wide, " + model.config().depth() + " layers, "
                     + model.labels().size() + " classes; backend " + model.backend().id() + " (" + model.backendDetail()
                     + "), up to " + model.threads() + " kernel threads");

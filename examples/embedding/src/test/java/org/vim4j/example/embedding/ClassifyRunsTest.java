@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The example as users run it, each in a fresh JVM: from the class path and from the module path (same output), and
  * without {@code --enable-native-access} (it still runs, and the JDK prints no warnings because vim4j loads no native
- * code then). The only line on stderr besides vim4j's one INFO line is the JDK's own notice that an incubator module
- * (the Vector API) is in use.
+ * code then). The only line on stderr besides vim4j's two INFO lines (the backend it chose, and how the load's warm-up
+ * to steady state went) is the JDK's own notice that an incubator module (the Vector API) is in use.
  */
 class ClassifyRunsTest {
     static final String MAIN = "org.vim4j.example.embedding.Classify";
@@ -70,6 +70,8 @@ class ClassifyRunsTest {
         }
         assertFalse(r.backendLine().isEmpty(), r.describe());
         assertFalse(r.backendLine().contains("no vim4j-native jar is visible"), "vim4j found its native jar:\n" + r.describe());
+        assertTrue(r.err().stream().anyMatch(l -> l.matches("INFO org\\.vim4j: warm-up: (steady|not steady .*) after \\d+ "
+                + "forwards at 28x28 in .*")), "the warm-up said how it went:\n" + r.describe());
     }
 
     @Test
