@@ -1,7 +1,5 @@
 package org.vim4j;
 
-import java.util.Locale;
-
 /**
  * The arithmetic of a model's linear projections (docs/precision.md). The selective scan, the norms, the conv, dt_proj
  * and the residual stream are fp32 in every mode.
@@ -19,18 +17,11 @@ public enum Precision {
 
     /** The mode's name on the command line and in files: fp32, bf16, int8. */
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return EnumLabels.label(this);
     }
 
     /** Parses fp32, bf16 or int8 (any case), naming what it expected otherwise. */
     public static Precision parse(String s) {
-        if (s != null) {
-            for (Precision p : values()) {
-                if (p.label().equalsIgnoreCase(s.trim())) {
-                    return p;
-                }
-            }
-        }
-        throw new VimException("precision '" + s + "': expected fp32, bf16 or int8");
+        return EnumLabels.parse(values(), s, "precision");
     }
 }

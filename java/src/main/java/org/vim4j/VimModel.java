@@ -94,11 +94,7 @@ public final class VimModel implements AutoCloseable {
                         + precision.label() + ": its int8 weights are dequantized (q * scale) at load");
             }
             this.weights = VimWeights.place(source, config, kernels, precision, arena);
-            this.warmUpResult = switch (warmUp) {
-                case NONE -> new WarmUpResult(WarmUp.NONE, 0, false, 0, 0);
-                case QUICK -> quickWarmUp();
-                case STEADY -> warmUpToSteadyState();
-            };
+            this.warmUpResult = warmUp(warmUp);
         } catch (RuntimeException e) {
             arena.close();
             kernels.close();
@@ -107,43 +103,34 @@ public final class VimModel implements AutoCloseable {
         this.randomWeights = "true".equals(source.metadata().get("vim4j.random"));
     }
 
-    /**
-     * One forward of a zero image of 2x2 patches through every kernel the model's inferences call, in a session freed
-     * right after ({@link WarmUp#QUICK}, {@link Kernels#warmsUpAtLoad()}): microseconds of arithmetic, and the backend's
-     * one-time costs paid here rather than by the first inference.
-     */
-    private WarmUpResult quickWarmUp() {
-        if (!kernels.warmsUpAtLoad()) {
-            return new WarmUpResult(WarmUp.QUICK, 0, false, 0, 0);
-        }
-        long start = System.nanoTime();
-        int side = config.patchSize() + config.stride();
-        try (VimSession s = new VimSession(runtime, 1, side, side); Arena io = Arena.ofConfined()) {
-            MemorySegment in = io.allocate((long) config.channels() * side * side * Float.BYTES, 64);
-            MemorySegment out = io.allocate(s.outputFloats(OutputKind.LOGITS, 1, side, side) * Float.BYTES, 64);
-            s.run(OutputKind.LOGITS, in, 1, side, side, out);
-        }
-        long took = System.nanoTime() - start;
-        return new WarmUpResult(WarmUp.QUICK, 1, false, took, took);
-    }
-
     /** The most forwards a {@link WarmUp#STEADY} warm-up runs, whatever its budget says. */
     private static final int STEADY_MAX_FORWARDS = 100_000;
 
     /**
-     * Forwards of one image at the model's own resolution, in a session freed right after, until {@link SteadyState}
-     * says the JIT has settled ({@link WarmUp#STEADY}). The image is a fixed pattern rather than zeros, so that the
-     * forwards take the paths real images take. Logged at INFO: how long it took, and whether it settled.
+     * The load's warm-up, in a session freed right after. {@link WarmUp#QUICK}: where the backend asks for it
+     * ({@link Kernels#warmsUpAtLoad()}), one forward of a zero image of 2x2 patches, the backend's one-time costs paid
+     * here rather than by the first inference. {@link WarmUp#STEADY}: forwards at the model's own resolution until
+     * {@link SteadyState} says the JIT has settled, of a fixed pattern rather than zeros so that they take the paths
+     * real images take; logged at INFO, how long it took and whether it settled.
      */
-    private WarmUpResult warmUpToSteadyState() {
-        int side = config.imgSize();
+    private WarmUpResult warmUp(WarmUp mode) {
+        boolean steady = mode == WarmUp.STEADY;
+        if (!steady && !(mode == WarmUp.QUICK && kernels.warmsUpAtLoad())) {
+            return new WarmUpResult(mode, 0, false, 0, 0);
+        }
         long start = System.nanoTime();
-        SteadyState probe = SteadyState.ofThisJvm(WarmUp.STEADY_BUDGET_SECONDS * 1_000_000_000L, STEADY_MAX_FORWARDS);
+        int side = steady ? config.imgSize() : config.patchSize() + config.stride();
+        SteadyState probe = steady ? SteadyState.ofThisJvm(WarmUp.STEADY_BUDGET_SECONDS * 1_000_000_000L,
+                STEADY_MAX_FORWARDS) : SteadyState.oneForward();
         try (VimSession s = new VimSession(runtime, 1, side, side); Arena io = Arena.ofConfined()) {
-            long n = (long) config.channels() * side * side;
-            MemorySegment in = io.allocate(n * Float.BYTES, 64);
-            for (long i = 0; i < n; i++) {
-                in.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) Math.sin(i * 0.37));
+            int n = config.channels() * side * side;
+            MemorySegment in = io.allocate((long) n * Float.BYTES, 64);
+            if (steady) {
+                float[] pattern = new float[n];
+                for (int i = 0; i < n; i++) {
+                    pattern[i] = (float) Math.sin(i * 0.37);
+                }
+                MemorySegment.copy(pattern, 0, in, ValueLayout.JAVA_FLOAT, 0, n);
             }
             MemorySegment out = io.allocate(s.outputFloats(OutputKind.LOGITS, 1, side, side) * Float.BYTES, 64);
             boolean stop;
@@ -154,12 +141,14 @@ public final class VimModel implements AutoCloseable {
                 stop = probe.recordAndStop(b - a, b);
             } while (!stop);
         }
-        WarmUpResult r = new WarmUpResult(WarmUp.STEADY, probe.forwards(), probe.steady(), System.nanoTime() - start,
+        WarmUpResult r = new WarmUpResult(mode, probe.forwards(), probe.steady(), System.nanoTime() - start,
                 probe.bestNanos());
-        System.getLogger("org.vim4j").log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT,
-                "warm-up: %s after %d forwards at %dx%d in %.2f s (fastest %.1f ms)",
-                r.steady() ? "steady" : "not steady (stopped at its limit)", r.forwards(), side, side, r.nanos() / 1e9,
-                r.fastestNanos() / 1e6));
+        if (steady) {
+            System.getLogger("org.vim4j").log(System.Logger.Level.INFO, () -> String.format(Locale.ROOT,
+                    "warm-up: %s after %d forwards at %dx%d in %.2f s (fastest %.1f ms)",
+                    r.steady() ? "steady" : "not steady (stopped at its limit)", r.forwards(), side, side,
+                    r.nanos() / 1e9, r.fastestNanos() / 1e6));
+        }
         return r;
     }
 

@@ -1,7 +1,5 @@
 package org.vim4j;
 
-import java.util.Locale;
-
 /**
  * What {@link VimModel#load} runs before it returns, so that the first inferences do not pay one-time costs
  * (README "Cold start"). Chosen by {@link VimOptions#withWarmUp}, else {@code -Dvim4j.warmup}, else {@link #QUICK}.
@@ -32,18 +30,11 @@ public enum WarmUp {
 
     /** The mode's name in properties and on the command line: none, quick, steady. */
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return EnumLabels.label(this);
     }
 
     /** Parses none, quick or steady (any case), naming what it expected otherwise. */
     public static WarmUp parse(String s) {
-        if (s != null) {
-            for (WarmUp w : values()) {
-                if (w.label().equalsIgnoreCase(s.trim())) {
-                    return w;
-                }
-            }
-        }
-        throw new VimException("warm-up '" + s + "': expected none, quick or steady");
+        return EnumLabels.parse(values(), s, "warm-up");
     }
 }

@@ -57,6 +57,11 @@ public final class SteadyState {
         return new SteadyState(compile, System.nanoTime(), budgetNanos, maxForwards);
     }
 
+    /** A probe that stops after one forward (the {@code QUICK} warm-up), without reading the JIT's counters. */
+    public static SteadyState oneForward() {
+        return new SteadyState(() -> 0L, System.nanoTime(), Long.MAX_VALUE / 2, 1);
+    }
+
     /**
      * Records one forward that took {@code nanos} and ended at {@code nowNanos}; answers whether to stop: steady, out
      * of time, or out of forwards.

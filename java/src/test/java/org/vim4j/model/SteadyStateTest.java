@@ -109,4 +109,13 @@ class SteadyStateTest {
         assertEquals(4, run(p, 80, 60, 60, 60, 60));
         assertTrue(p.steady());
     }
+
+    @Test
+    void theQuickProbeStopsAfterOneForward() {
+        SteadyState p = SteadyState.oneForward();
+        assertTrue(p.recordAndStop(5 * MS, System.nanoTime()));
+        assertFalse(p.steady());
+        assertEquals(1, p.forwards());
+        assertEquals(5 * MS, p.bestNanos());
+    }
 }
