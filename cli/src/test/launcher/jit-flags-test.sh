@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The launcher's start-up JIT choice (./vim4j, startup_jit_flags): one-shot commands on the native backend run with
-# the JIT's first tier only and the heap on huge pages; the vector backend, the long commands and VIM4J_JIT=full keep
-# the JVM's default tiers (the Vector API is only fast once C2 compiles it). Run by the cli module after packaging
-# (mvn verify); ROOT is the checkout.
+# the JIT's first tier only and the heap on huge pages, on the vector backend with its plain-Java kernel tier
+# (-Dvim4j.vector.tier=plain: the Vector API is only fast once C2 compiles it); the scalar reference, the long commands
+# and VIM4J_JIT=full keep the JVM's default tiers. Run by the cli module after packaging (mvn verify); ROOT is the
+# checkout.
 set -euo pipefail
 ROOT="$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")/../../../..}" && pwd)"
 export VIM4J_NO_BUILD=1
@@ -12,20 +13,21 @@ flags() { # the JVM's own list of the flags it was started with (-XX:+PrintComma
   VIM4J_JAVA_OPTS="-XX:+PrintCommandLineFlags ${EXTRA:-}" "$ROOT/vim4j" "$@" --help 2>/dev/null | head -n 1
 }
 c1='-XX:TieredStopAtLevel=1'
-if [ ! -f "$ROOT/native/target/classes/org/vim4j/native/linux-x86_64/libvim4j.so" ]; then
-  [[ "$(flags infer)" != *"$c1"* ]] || fail "C1 only without a native library (auto would pick the vector backend)"
-  echo "jit-flags-test: native library not built: checked that every command keeps the default tiers"
-  exit 0
-fi
+tier() { # the vector tier property the JVM was given (-XshowSettings:properties prints the system properties)
+  VIM4J_JAVA_OPTS="-XshowSettings:properties" "$ROOT/vim4j" "$@" --help 2>&1 | sed -n 's/^ *vim4j\.vector\.tier = //p' | head -n 1
+}
 for cmd in infer classify features info convert; do
   [[ "$(flags "$cmd")" == *"$c1"*UseTransparentHugePages* ]] || fail "$cmd: expected C1 only and huge pages: $(flags "$cmd")"
+  [ "$(tier "$cmd")" = plain ] || fail "$cmd: expected -Dvim4j.vector.tier=plain, got '$(tier "$cmd")'"
 done
 for cmd in bench eval; do
   [[ "$(flags "$cmd")" != *"$c1"* ]] || fail "$cmd is a long run and keeps C2: $(flags "$cmd")"
+  [ -z "$(tier "$cmd")" ] || fail "$cmd keeps the vector backend's own tier choice"
 done
-[[ "$(flags infer --backend vector)" != *"$c1"* ]] || fail "--backend vector keeps C2"
+[[ "$(flags infer --backend vector)" == *"$c1"* ]] || fail "--backend vector runs C1 only (its plain-Java tier)"
+[ "$(tier infer --backend vector)" = plain ] || fail "--backend vector: expected the plain tier"
 [[ "$(flags infer --backend=scalar)" != *"$c1"* ]] || fail "--backend=scalar keeps C2"
-[[ "$(EXTRA=-Dvim4j.backend=vector flags classify)" != *"$c1"* ]] || fail "-Dvim4j.backend=vector keeps C2"
+[[ "$(EXTRA=-Dvim4j.backend=scalar flags classify)" != *"$c1"* ]] || fail "-Dvim4j.backend=scalar keeps C2"
 [[ "$(VIM4J_JIT=full flags infer)" != *"$c1"* ]] || fail "VIM4J_JIT=full keeps C2"
 [[ "$(flags infer --weights /data/vectors/scalar.pth --backend native)" == *"$c1"* ]] \
   || fail "a file name that merely contains 'vector' or 'scalar' does not change the tiers"

@@ -23,6 +23,7 @@
 module org.vim4j {
     requires transitive java.desktop; // ImageInput.fromImage(BufferedImage), ImageLoader.read
     requires java.management; // the STEADY warm-up watches the JIT (model.SteadyState)
+    requires jdk.management; // the vector backend reads whether this JVM has C2 (backend.vector.KernelTier)
     requires static jdk.incubator.vector;
     requires org.vim4j.bindings;
 

@@ -13,6 +13,7 @@ import org.vim4j.backend.ffm.NativeAccess;
 import org.vim4j.backend.ffm.NativeKernels;
 import org.vim4j.backend.ffm.NativeLibrary;
 import org.vim4j.backend.scalar.ScalarKernels;
+import org.vim4j.backend.vector.KernelTier;
 import org.vim4j.backend.vector.VectorKernels;
 import org.vim4j.kernel.Kernels;
 
@@ -44,22 +45,37 @@ public final class Backends {
     /** Why each backend cannot run here; absent from the map means available. */
     public static Map<BackendKind, String> unavailable() {
         Map<BackendKind, String> why = new EnumMap<>(BackendKind.class);
-        CudaLibrary.Status cuda = CudaLibrary.status();
-        if (!cuda.available()) {
-            why.put(BackendKind.CUDA, cuda.reason());
-        }
-        NativeLibrary.Status nat = NativeLibrary.status();
-        if (!nat.available()) {
-            why.put(BackendKind.NATIVE, nat.reason());
-        }
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            why.put(BackendKind.VECTOR, "module jdk.incubator.vector is not loaded (run java with --add-modules jdk.incubator.vector)");
+        for (BackendKind k : BackendKind.values()) {
+            String reason = unavailableReason(k);
+            if (reason != null) {
+                why.put(k, reason);
+            }
         }
         return why;
     }
 
+    /**
+     * Why {@code kind} cannot run here, or null when it can. Probes that backend alone: a forced backend does not pay
+     * for loading and binding the others' libraries (the native one's took ~65 ms of a one-shot vector run).
+     */
+    static String unavailableReason(BackendKind kind) {
+        return switch (kind) {
+            case SCALAR -> null;
+            case VECTOR -> ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
+                    ? "module jdk.incubator.vector is not loaded (run java with --add-modules jdk.incubator.vector)" : null;
+            case NATIVE -> {
+                NativeLibrary.Status nat = NativeLibrary.status();
+                yield nat.available() ? null : nat.reason();
+            }
+            case CUDA -> {
+                CudaLibrary.Status cuda = CudaLibrary.status();
+                yield cuda.available() ? null : cuda.reason();
+            }
+        };
+    }
+
     public static boolean isAvailable(BackendKind kind) {
-        return !unavailable().containsKey(kind);
+        return unavailableReason(kind) == null;
     }
 
     /** The backend named by {@code vim4j.backend} (or auto), resolved and logged once per JVM. */
@@ -79,8 +95,9 @@ public final class Backends {
 
     /** Resolves a backend name ({@code auto} or a kind); logs the choice and the reasons for skipping others. */
     public static BackendKind resolve(String name) {
-        Map<BackendKind, String> why = unavailable();
         String n = name.trim().toLowerCase(Locale.ROOT);
+        // auto probes every backend; a forced one only itself (its log line calls the others "not requested")
+        Map<BackendKind, String> why = n.equals("auto") ? unavailable() : new EnumMap<>(BackendKind.class);
         BackendKind chosen;
         if (n.equals("auto")) {
             chosen = BackendKind.SCALAR;
@@ -95,12 +112,14 @@ public final class Backends {
             } catch (IllegalArgumentException e) {
                 throw new VimException("unknown backend '" + name + "': expected scalar, vector, native, cuda or auto");
             }
-            if (why.containsKey(chosen)) {
-                throw new VimException("backend '" + chosen.id() + "' was requested but is unavailable: " + why.get(chosen));
+            String reason = unavailableReason(chosen);
+            if (reason != null) {
+                throw new VimException("backend '" + chosen.id() + "' was requested but is unavailable: " + reason);
             }
         }
         BackendKind minimum = minimum();
         if (chosen.ordinal() < minimum.ordinal()) {
+            why = unavailable();
             throw new VimException("backend '" + chosen.id() + "' is below -D" + MINIMUM_PROPERTY + "=" + minimum.id() + ": "
                     + reasons(chosen, why) + fixes(chosen, why));
         }
@@ -171,7 +190,7 @@ public final class Backends {
     public static String detail(BackendKind kind) {
         return switch (kind) {
             case SCALAR -> "scalar reference";
-            case VECTOR -> VectorKernels.vectorBits() + "-bit vectors";
+            case VECTOR -> VectorKernels.vectorBits() + "-bit vectors, " + KernelTier.resolved().describe();
             case NATIVE -> NativeLibrary.status().isa() + " ISA";
             case CUDA -> CudaLibrary.status().device() + ", " + System.getProperty(CUDA_PRECISION_PROPERTY, "fp32") + " GEMMs";
         };
@@ -197,7 +216,7 @@ public final class Backends {
 
     /** A new kernels instance of {@code kind} for one model, with its own runtime of {@code threads} threads. */
     public static Kernels create(BackendKind kind, int threads) {
-        String why = unavailable().get(kind);
+        String why = unavailableReason(kind);
         if (why != null) {
             throw new VimException("backend '" + kind.id() + "' is unavailable: " + why);
         }

@@ -83,10 +83,12 @@ public final class AtomicFiles {
             Files.createDirectories(dir);
             Set<PosixFilePermission> keep = Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
                     ? Files.getPosixFilePermissions(target, LinkOption.NOFOLLOW_LINKS) : null;
-            // CREATE_NEW with an unguessable name: never opens an existing file or follows a planted link; the mode
-            // is the default one, so the umask applies (Files.createTempFile would force 0600).
+            // CREATE_NEW: never opens an existing file or follows a planted link, whatever the name; the name is
+            // random only so that two writers rarely collide (ThreadLocalRandom: SecureRandom's provider set-up cost
+            // 20 ms of a one-shot command). The mode is the default one, so the umask applies (Files.createTempFile
+            // would force 0600).
             for (int attempt = 0; tmp == null; attempt++) {
-                Path candidate = dir.resolve("." + target.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36)
+                Path candidate = dir.resolve("." + target.getFileName() + "." + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36)
                         + ".tmp");
                 try {
                     Files.newByteChannel(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
@@ -124,7 +126,6 @@ public final class AtomicFiles {
         }
     }
 
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** Writes a memory segment of any size (a ByteBuffer view is limited to 2 GiB, so in chunks). */
     public static void writeSegment(FileChannel ch, MemorySegment segment) throws IOException {

@@ -24,13 +24,15 @@ final class AddKernel {
     static final class Task implements ParallelTask {
         MemorySegment dst, src;
         long dOff, sOff, n;
+        boolean plain;
 
-        void run(KernelThreads threads, MemorySegment dst, long dOff, MemorySegment src, long sOff, long n) {
+        void run(KernelThreads threads, KernelTier tier, MemorySegment dst, long dOff, MemorySegment src, long sOff, long n) {
             if (n <= 0) {
                 return;
             }
+            this.plain = tier == KernelTier.PLAIN;
             if (n <= CHUNK || threads.size() == 1 || !Confinement.shareable(dst) || !Confinement.shareable(src)) {
-                add(dst, dOff, src, sOff, n);
+                add(dst, dOff, src, sOff, n, plain);
                 return;
             }
             this.dst = dst;
@@ -48,11 +50,15 @@ final class AddKernel {
         @Override
         public void run(int index) {
             long i0 = (long) index * CHUNK;
-            add(dst, dOff + i0, src, sOff + i0, Math.min(CHUNK, n - i0));
+            add(dst, dOff + i0, src, sOff + i0, Math.min(CHUNK, n - i0), plain);
         }
     }
 
-    static void add(MemorySegment dst, long dOff, MemorySegment src, long sOff, long n) {
+    static void add(MemorySegment dst, long dOff, MemorySegment src, long sOff, long n, boolean plain) {
+        if (plain) {
+            plainAdd(dst, dOff, src, sOff, n);
+            return;
+        }
         long db = dOff * Float.BYTES, sb = sOff * Float.BYTES;
         long bound = n - n % LANES;
         long i = 0;
@@ -65,6 +71,22 @@ final class AddKernel {
         for (; i < n; i++) {
             long o = i * Float.BYTES;
             dst.set(JAVA_FLOAT_UNALIGNED, db + o, dst.get(JAVA_FLOAT_UNALIGNED, db + o) + src.get(JAVA_FLOAT_UNALIGNED, sb + o));
+        }
+    }
+
+    /** The plain-Java twin ({@link KernelTier#PLAIN}): the same float adds, through arrays (bulk copies) for C1. */
+    private static void plainAdd(MemorySegment dst, long dOff, MemorySegment src, long sOff, long n) {
+        int step = 4096;
+        float[] r = Scratch.get().plainRows(2 * step);
+        for (long i = 0; i < n; i += step) {
+            int len = (int) Math.min(step, n - i);
+            long d = (dOff + i) * Float.BYTES;
+            MemorySegment.copy(dst, JAVA_FLOAT_UNALIGNED, d, r, 0, len);
+            MemorySegment.copy(src, JAVA_FLOAT_UNALIGNED, (sOff + i) * Float.BYTES, r, step, len);
+            for (int j = 0; j < len; j++) {
+                r[j] += r[step + j];
+            }
+            MemorySegment.copy(r, 0, dst, JAVA_FLOAT_UNALIGNED, d, len);
         }
     }
 }

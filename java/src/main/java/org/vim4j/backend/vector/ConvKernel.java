@@ -28,9 +28,10 @@ final class ConvKernel {
         MemorySegment x, w, bias, out;
         long xOff, oOff;
         int ldx, ldo, len, channels, kernel, blocks, perBatch;
-        boolean reverse;
+        boolean reverse, plain;
 
-        void run(KernelThreads threads, Rows in, ConvWeights cw, Rows o, int batch, int len, boolean reverse) {
+        void run(KernelThreads threads, KernelTier tier, Rows in, ConvWeights cw, Rows o, int batch, int len,
+                boolean reverse) {
             int channels = cw.channels();
             if (batch <= 0 || len <= 0 || channels <= 0) {
                 return;
@@ -48,6 +49,7 @@ final class ConvKernel {
             this.channels = channels;
             this.kernel = cw.kernel();
             this.reverse = reverse;
+            this.plain = tier == KernelTier.PLAIN;
             blocks = channels / LANES;
             perBatch = blocks + (channels % LANES == 0 ? 0 : 1);
             try {
@@ -62,7 +64,9 @@ final class ConvKernel {
         @Override
         public void run(int index) {
             int b = index / perBatch, blk = index % perBatch;
-            if (blk < blocks) {
+            if (blk < blocks && plain) {
+                plainBlock(b, blk * LANES);
+            } else if (blk < blocks) {
                 vectorBlock(b, blk * LANES);
             } else {
                 scalarTail(b, blocks * LANES);
@@ -106,6 +110,40 @@ final class ConvKernel {
                     }
                 }
                 VectorMath.silu(acc).intoMemorySegment(os, ob + t * oRow, ORDER);
+            }
+        }
+
+        /**
+         * The plain-Java twin of {@link #vectorBlock} ({@link KernelTier#PLAIN}), bit-identical: per channel the same
+         * chain {@code acc = fma(x, tap, acc)} from the bias over the taps in order, then SiLU's lane twin. The block's
+         * rows are copied into an array first (bulk copies), which C1 reads far faster than single segment loads.
+         */
+        private void plainBlock(int b, int e0) {
+            int kn = kernel, n = len;
+            Scratch scratch = Scratch.get();
+            float[] r = scratch.plainRows(2 * n * LANES), taps = scratch.taps(kn);
+            long xs = xOff + (long) b * n * ldx + e0, os = oOff + (long) b * n * ldo + e0;
+            for (int t = 0; t < n; t++) {
+                MemorySegment.copy(x, JAVA_FLOAT_UNALIGNED, (xs + (long) t * ldx) * Float.BYTES, r, t * LANES, LANES);
+            }
+            int dir = reverse ? 1 : -1, outAt = n * LANES;
+            for (int j = 0; j < LANES; j++) {
+                long e = e0 + j;
+                float bj = bias.getAtIndex(JAVA_FLOAT_UNALIGNED, e);
+                MemorySegment.copy(w, JAVA_FLOAT_UNALIGNED, e * kn * Float.BYTES, taps, 0, kn);
+                for (int t = 0; t < n; t++) {
+                    float acc = bj;
+                    int src = t + dir * (kn - 1);
+                    for (int k = 0; k < kn; k++, src -= dir) {
+                        if (src >= 0 && src < n) {
+                            acc = Math.fma(r[src * LANES + j], taps[k], acc);
+                        }
+                    }
+                    r[outAt + t * LANES + j] = VectorMath.siluLane(acc);
+                }
+            }
+            for (int t = 0; t < n; t++) {
+                MemorySegment.copy(r, outAt + t * LANES, out, JAVA_FLOAT_UNALIGNED, (os + (long) t * ldo) * Float.BYTES, LANES);
             }
         }
 

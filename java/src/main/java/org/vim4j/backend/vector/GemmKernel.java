@@ -86,12 +86,14 @@ final class GemmKernel {
         private int rowBlocks;
         private int panelTasks;
         private int panelsPerTask;
+        private boolean plain;
 
-        void run(KernelThreads threads, MemorySegment a, long aOff, int lda, int m, PackedLinear w,
+        void run(KernelThreads threads, KernelTier tier, MemorySegment a, long aOff, int lda, int m, PackedLinear w,
                 MemorySegment c, long cOff, int ldc) {
             if (m <= 0) {
                 return;
             }
+            this.plain = tier == KernelTier.PLAIN;
             this.a = a;
             this.aOff = aOff;
             this.lda = lda;
@@ -129,6 +131,10 @@ final class GemmKernel {
             int rt = index / panelTasks, pt = index % panelTasks;
             int b0 = rt * rowBlocks, b1 = Math.min(blocks, b0 + rowBlocks);
             int p0 = pt * panelsPerTask, p1 = Math.min(w.panelCount(), p0 + panelsPerTask);
+            if (plain) {
+                PlainGemm.run(a, aOff, lda, m, w, c, cOff, ldc, b0 * mr, Math.min(m, b1 * mr), p0, p1);
+                return;
+            }
             int k = w.inFeatures(), n = w.outFeatures();
             boolean wide = w.vectors() == 3;
             Scratch s = Scratch.get();

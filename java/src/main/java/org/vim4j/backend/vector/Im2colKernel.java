@@ -25,8 +25,9 @@ final class Im2colKernel {
         MemorySegment image, out;
         long iOff, oOff;
         int channels, height, width, patch, stride, gw;
+        boolean plain;
 
-        void run(KernelThreads threads, MemorySegment image, long iOff, PatchGrid grid, MemorySegment out, long oOff) {
+        void run(KernelThreads threads, KernelTier tier, MemorySegment image, long iOff, PatchGrid grid, MemorySegment out, long oOff) {
             int gh = grid.gh();
             gw = grid.gw();
             this.image = image;
@@ -38,6 +39,7 @@ final class Im2colKernel {
             this.stride = grid.stride();
             this.out = out;
             this.oOff = oOff;
+            this.plain = tier == KernelTier.PLAIN;
             try {
                 Parallel.run(Confinement.shareable(image) && Confinement.shareable(out) ? threads : null, this, gh);
             } finally {
@@ -58,6 +60,10 @@ final class Im2colKernel {
                         long src = (iOff + ((long) c * height + (long) py * stride + ky) * width + (long) px * stride)
                                 * Float.BYTES;
                         long dst = (row + ((long) c * patch + ky) * patch) * Float.BYTES;
+                        if (plain) { // a bulk copy: the plain-Java tier's twin of the vector copy (KernelTier)
+                            MemorySegment.copy(image, src, out, dst, (long) patch * Float.BYTES);
+                            continue;
+                        }
                         int kx = 0;
                         for (; kx < bound; kx += LANES) {
                             long o = (long) kx * Float.BYTES;

@@ -53,8 +53,9 @@ final class NormKernel {
         long rOff, hOff, oOff;
         int rows, dim, rowsPerTask;
         float eps;
+        boolean plain;
 
-        void run(KernelThreads threads, MemorySegment residual, MemorySegment hidden, MemorySegment weight,
+        void run(KernelThreads threads, KernelTier tier, MemorySegment residual, MemorySegment hidden, MemorySegment weight,
                 MemorySegment out, int rows, int dim, float eps) {
             if (rows <= 0 || dim <= 0) {
                 return;
@@ -69,6 +70,7 @@ final class NormKernel {
             this.rows = rows;
             this.dim = dim;
             this.eps = eps;
+            this.plain = tier == KernelTier.PLAIN;
             int tasks = (int) Math.min(4L * threads.size(), Math.max(1L, (long) rows * dim / MIN_FLOATS_PER_TASK));
             tasks = Math.max(1, Math.min(tasks, rows));
             rowsPerTask = (rows + tasks - 1) / tasks;
@@ -85,8 +87,52 @@ final class NormKernel {
         public void run(int index) {
             int r1 = Math.min(rows, (index + 1) * rowsPerTask);
             for (int r = index * rowsPerTask; r < r1; r++) {
-                row((long) r * dim);
+                if (plain) {
+                    plainRow((long) r * dim);
+                } else {
+                    row((long) r * dim);
+                }
             }
+        }
+
+        /**
+         * The plain-Java twin of {@link #row} ({@link KernelTier#PLAIN}), bit-identical: the sum of squares accumulates
+         * in {@code LANES} partial sums by fused multiply-adds exactly as the vector lanes do, then {@link #sumLanes}'s
+         * pairwise order, then the scalar tail.
+         */
+        private void plainRow(long row) {
+            int dim = this.dim, bound = dim - dim % LANES;
+            float[] r = Scratch.get().plainRows(3 * dim + 2 * LANES);
+            int hAt = dim, wAt = 2 * dim, lanes = 3 * dim, rotated = lanes + LANES;
+            MemorySegment.copy(residual, JAVA_FLOAT_UNALIGNED, (rOff + row) * Float.BYTES, r, 0, dim);
+            if (hidden != null) {
+                MemorySegment.copy(hidden, JAVA_FLOAT_UNALIGNED, (hOff + row) * Float.BYTES, r, hAt, dim);
+                for (int i = 0; i < dim; i++) {
+                    r[i] += r[hAt + i];
+                }
+                MemorySegment.copy(r, 0, residual, JAVA_FLOAT_UNALIGNED, (rOff + row) * Float.BYTES, dim);
+            }
+            java.util.Arrays.fill(r, lanes, lanes + LANES, 0f);
+            for (int i = 0; i < bound; i++) {
+                int l = lanes + i % LANES;
+                r[l] = Math.fma(r[i], r[i], r[l]);
+            }
+            for (int d = LANES / 2; d >= 1; d /= 2) { // v[j] += v[(j + d) % LANES], all lanes at once as the shuffle does
+                for (int j = 0; j < LANES; j++) {
+                    r[rotated + j] = r[lanes + j] + r[lanes + (j + d) % LANES];
+                }
+                System.arraycopy(r, rotated, r, lanes, LANES);
+            }
+            float sumSq = r[lanes];
+            for (int i = bound; i < dim; i++) {
+                sumSq += r[i] * r[i];
+            }
+            float inv = (float) (1.0 / Math.sqrt(sumSq / dim + eps));
+            MemorySegment.copy(weight, JAVA_FLOAT_UNALIGNED, 0, r, wAt, dim);
+            for (int i = 0; i < dim; i++) {
+                r[hAt + i] = r[i] * inv * r[wAt + i];
+            }
+            MemorySegment.copy(r, hAt, out, JAVA_FLOAT_UNALIGNED, (oOff + row) * Float.BYTES, dim);
         }
 
         private void row(long row) {

@@ -77,12 +77,14 @@ final class QuantGemmKernel {
         private int rowBlocks;
         private int panelTasks;
         private int panelsPerTask;
+        private boolean plain;
 
-        void run(KernelThreads threads, MemorySegment a, long aOff, int lda, int m, QuantLinear w, MemorySegment c,
+        void run(KernelThreads threads, KernelTier tier, MemorySegment a, long aOff, int lda, int m, QuantLinear w, MemorySegment c,
                 long cOff, int ldc) {
             if (m <= 0) {
                 return;
             }
+            this.plain = tier == KernelTier.PLAIN;
             this.a = a;
             this.aOff = aOff;
             this.lda = lda;
@@ -117,6 +119,10 @@ final class QuantGemmKernel {
             int rt = index / panelTasks, pt = index % panelTasks;
             int b0 = rt * rowBlocks, b1 = Math.min(blocks, b0 + rowBlocks);
             int p0 = pt * panelsPerTask, p1 = Math.min(w.panelCount(), p0 + panelsPerTask);
+            if (plain) {
+                PlainQuantGemm.run(a, aOff, lda, w, c, cOff, ldc, b0 * MR, Math.min(m, b1 * MR), p0, p1);
+                return;
+            }
             int k = w.inFeatures(), n = w.outFeatures();
             boolean int8 = w.precision() == Precision.INT8;
             Scratch s = Scratch.get();

@@ -37,6 +37,11 @@ final class ScanKernel {
     static final int CHUNK = 64;
     /** Channel vectors per task and per recurrence step (see {@link Task#recurState2}). */
     static final int GROUP = 2;
+    /**
+     * Channel vectors per task of the plain tier ({@link PlainScan}): its per-row copies cost the same whatever their
+     * width, so wider groups copy less often; 4 keeps 6 tasks per Vim-Tiny sequence (384 channels) for 2 threads.
+     */
+    static final int PLAIN_GROUP = 4;
 
     private ScanKernel() {
     }
@@ -45,11 +50,12 @@ final class ScanKernel {
     static final class Task implements ParallelTask {
         MemorySegment u, delta, aT, bc, dSkip, deltaBias, z, out;
         long uOff, dOff, bOff, cOff, zOff, oOff;
-        int ldu, ldd, ldbc, ldz, ldo, len, channels, states, blocks, perBatch;
-        boolean reverse, accumulate;
+        int ldu, ldd, ldbc, ldz, ldo, len, channels, states, blocks, perBatch, group;
+        boolean reverse, accumulate, plain;
         float outScale;
 
-        void run(KernelThreads threads, ScanInputs in, ScanWeights w, Rows o, int batch, int len, ScanMode mode) {
+        void run(KernelThreads threads, KernelTier tier, ScanInputs in, ScanWeights w, Rows o, int batch, int len,
+                ScanMode mode) {
             int channels = w.channels();
             if (batch <= 0 || len <= 0 || channels <= 0) {
                 return;
@@ -59,6 +65,7 @@ final class ScanKernel {
                 throw new IllegalArgumentException("vector scan: B and C must be columns of one buffer with one row stride");
             }
             // The hot loops read plain fields of this reused task (C2 keeps them in registers), unpacked once per call.
+            this.plain = tier == KernelTier.PLAIN;
             this.u = in.u().data();
             this.uOff = in.u().offset();
             this.ldu = in.u().ld();
@@ -85,7 +92,8 @@ final class ScanKernel {
             this.outScale = mode.outScale();
             this.accumulate = mode.accumulate();
             blocks = channels / LANES;
-            perBatch = (blocks + GROUP - 1) / GROUP + (channels % LANES == 0 ? 0 : 1);
+            group = plain ? PLAIN_GROUP : GROUP;
+            perBatch = (blocks + group - 1) / group + (channels % LANES == 0 ? 0 : 1);
             try {
                 boolean shared = Confinement.shareable(u) && Confinement.shareable(delta) && Confinement.shareable(aT)
                         && Confinement.shareable(bc) && Confinement.shareable(dSkip) && Confinement.shareable(deltaBias)
@@ -99,8 +107,10 @@ final class ScanKernel {
         @Override
         public void run(int index) {
             int b = index / perBatch, g = index % perBatch;
-            int blk = g * GROUP;
-            if (blk < blocks) {
+            int blk = g * group;
+            if (blk < blocks && plain) {
+                PlainScan.group(this, b, blk * LANES, Math.min(group, blocks - blk) * LANES);
+            } else if (blk < blocks) {
                 vectorGroup(b, blk * LANES, Math.min(GROUP, blocks - blk));
             } else {
                 scalarTail(b, blocks * LANES);

@@ -20,6 +20,9 @@ final class Scratch {
     private float[] stateRates = new float[0];
     private float[] steps = new float[0];
     private float[] taps = new float[0];
+    private float[] panel = new float[0];
+    private float[] tileRow = new float[0];
+    private float[] plainRows = new float[0];
     private MemorySegment tile;
 
     private Scratch() {
@@ -78,6 +81,30 @@ final class Scratch {
             steps = new float[n];
         }
         return steps;
+    }
+
+    /** The plain tier's copy of one packed weight panel ({@link PlainGemm}). */
+    float[] panel(int n) {
+        if (panel.length < n) {
+            panel = new float[n];
+        }
+        return panel;
+    }
+
+    /** The plain tier's initial values of one panel's columns (bias or zero). */
+    float[] tileRow(int n) {
+        if (tileRow.length < n) {
+            tileRow = new float[n];
+        }
+        return tileRow;
+    }
+
+    /** The plain tier's copies of a task's rows (scan, conv, norm and add inputs and outputs). */
+    float[] plainRows(int n) {
+        if (plainRows.length < n) {
+            plainRows = new float[n];
+        }
+        return plainRows;
     }
 
     /** Conv taps of one channel block, transposed to {@code kernel * LANES}. */

@@ -36,10 +36,25 @@ public final class VectorKernels implements Kernels {
     private static final ThreadLocal<Im2colKernel.Task> IM2COL = ThreadLocal.withInitial(Im2colKernel.Task::new);
 
     private final KernelThreads threads;
+    private final KernelTier tier;
 
-    /** Kernels using at most {@code threads} threads (the caller included) of the JVM's shared pool. */
+    /**
+     * Kernels using at most {@code threads} threads (the caller included) of the JVM's shared pool, on this JVM's
+     * {@link KernelTier#resolved() tier}.
+     */
     public VectorKernels(int threads) {
+        this(threads, KernelTier.resolved());
+    }
+
+    /** Kernels on the given tier: both compute the same bits; PLAIN is the fast one without C2 (KernelTier). */
+    public VectorKernels(int threads, KernelTier tier) {
         this.threads = KernelThreads.shared(threads);
+        this.tier = tier;
+    }
+
+    /** The code that runs this instance's FP32 kernels. */
+    public KernelTier tier() {
+        return tier;
     }
 
     /** Width of the vectors in use (forced by {@code -Dvim4j.vectorBits}, else the CPU's preferred). */
@@ -77,9 +92,9 @@ public final class VectorKernels implements Kernels {
     @Override
     public void linear(MemorySegment a, long aOff, int lda, int m, LinearWeight w, MemorySegment c, long cOff, int ldc) {
         if (w instanceof PackedLinear packed) {
-            GEMM.get().run(threads, a, aOff, lda, m, packed, c, cOff, ldc);
+            GEMM.get().run(threads, tier, a, aOff, lda, m, packed, c, cOff, ldc);
         } else if (w instanceof QuantLinear quant) {
-            QUANT_GEMM.get().run(threads, a, aOff, lda, m, quant, c, cOff, ldc);
+            QUANT_GEMM.get().run(threads, tier, a, aOff, lda, m, quant, c, cOff, ldc);
         } else {
             throw new IllegalArgumentException("linear weight was prepared by another backend: " + w.getClass().getName());
         }
@@ -88,27 +103,27 @@ public final class VectorKernels implements Kernels {
     @Override
     public void addRmsNorm(MemorySegment residual, MemorySegment hidden, MemorySegment weight, MemorySegment out, int rows,
             int dim, float eps) {
-        NORM.get().run(threads, residual, hidden, weight, out, rows, dim, eps);
+        NORM.get().run(threads, tier, residual, hidden, weight, out, rows, dim, eps);
     }
 
     @Override
     public void convSilu(Rows x, ConvWeights w, Rows out, int batch, int len, boolean reverse) {
-        CONV.get().run(threads, x, w, out, batch, len, reverse);
+        CONV.get().run(threads, tier, x, w, out, batch, len, reverse);
     }
 
     @Override
     public void selectiveScan(ScanInputs in, ScanWeights w, Rows out, int batch, int len, ScanMode mode) {
-        SCAN.get().run(threads, in, w, out, batch, len, mode);
+        SCAN.get().run(threads, tier, in, w, out, batch, len, mode);
     }
 
     @Override
     public void im2col(MemorySegment image, long iOff, PatchGrid grid, MemorySegment out, long oOff) {
-        IM2COL.get().run(threads, image, iOff, grid, out, oOff);
+        IM2COL.get().run(threads, tier, image, iOff, grid, out, oOff);
     }
 
     @Override
     public void add(MemorySegment dst, long dOff, MemorySegment src, long sOff, long n) {
-        ADD.get().run(threads, dst, dOff, src, sOff, n);
+        ADD.get().run(threads, tier, dst, dOff, src, sOff, n);
     }
 
     @Override

@@ -26,11 +26,11 @@ final class VectorMath {
     private static final int EXP2_MAX_BITS = Float.floatToRawIntBits(126f);
     // Minimax fit (relative error, weighted by 1/2^f) of 2^f on [-0.5, 0.5] with the constant term fixed
     // at 1, computed for this project: approximation error 9.1e-8, about 2e-7 after fp32 rounding.
-    private static final float P1 = 0.6931470036506653f;
-    private static final float P2 = 0.24022242426872253f;
-    private static final float P3 = 0.05550733581185341f;
-    private static final float P4 = 0.009671512991189957f;
-    private static final float P5 = 0.001326472731307149f;
+    static final float P1 = 0.6931470036506653f;
+    static final float P2 = 0.24022242426872253f;
+    static final float P3 = 0.05550733581185341f;
+    static final float P4 = 0.009671512991189957f;
+    static final float P5 = 0.001326472731307149f;
 
     static final float LOG2E = 1.4426950408889634f;
     static final float SOFTPLUS_THRESHOLD = 20f;
@@ -81,7 +81,7 @@ final class VectorMath {
         return p.reinterpretAsInts().add(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats();
     }
 
-    /** Scalar twin of {@link #exp2NonPositive}, for checking the polynomial. */
+    /** Scalar twin of {@link #exp2NonPositive(FloatVector)}: one lane's bits (the polynomial's test, the plain-Java tier). */
     static float exp2NonPositive(float x) {
         int b = Float.floatToRawIntBits(x);
         float xc = Float.intBitsToFloat(Integer.compareUnsigned(b, EXP2_MIN_BITS) < 0 ? b : EXP2_MIN_BITS);
@@ -89,6 +89,34 @@ final class VectorMath {
         float f = xc - (t - ROUND_MAGIC);
         float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(f, P5, P4), f, P3), f, P2), f, P1), f, 1f);
         return Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(t) << 23));
+    }
+
+    /** Scalar twin of {@link #exp2(FloatVector)}: one lane's bits. */
+    static float exp2(float x) {
+        int b = Float.floatToRawIntBits(x);
+        b = Integer.compareUnsigned(b, EXP2_MIN_BITS) < 0 ? b : EXP2_MIN_BITS;
+        float xc = Float.intBitsToFloat(Math.min(b, EXP2_MAX_BITS));
+        float t = xc + ROUND_MAGIC;
+        float f = xc - (t - ROUND_MAGIC);
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(f, P5, P4), f, P3), f, P2), f, P1), f, 1f);
+        return Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(t) << 23));
+    }
+
+    /** Scalar twin of {@link #silu(FloatVector)}, bit for bit one lane of it (the plain-Java tier, {@link KernelTier}). */
+    static float siluLane(float v) {
+        return v / (exp2(v * -LOG2E) + 1f);
+    }
+
+    /** Scalar twin of {@link #softplus(FloatVector)}, bit for bit one lane of it (the plain-Java tier). */
+    static float softplusLane(float v) {
+        float q = exp2NonPositive(Math.abs(v) * -LOG2E);
+        float s = q / (q + 2f);
+        float s2 = s * s;
+        float p = Math.fma(s2, G4, G3);
+        p = Math.fma(p, s2, G2);
+        p = Math.fma(p, s2, G1);
+        p = Math.fma(p, s2, 2f);
+        return Math.fma(p, s, Float.intBitsToFloat(Math.max(Float.floatToRawIntBits(v), 0)));
     }
 
     /** {@code v * sigmoid(v) = v / (1 + 2^(-v log2e))}. */
