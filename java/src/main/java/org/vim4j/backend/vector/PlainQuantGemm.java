@@ -59,12 +59,23 @@ final class PlainQuantGemm {
         float[] bp = s.panel(k * nr);
         float[] init = s.tileRow(nr);
         float[] tile = s.plainRows(blockedRows * nr);
+        float[] columns = s.steps(2 * nr); // the INT8 scales and bias of one panel's columns
         MemorySegment bias = w.bias();
         for (int p = p0; p < p1; p++) {
             long at = w.panelOffset(p, 0);
-            for (int i = 0; i < k * nr; i++) { // widen the panel: bf16 bits to the high half, or int8 to an integral float
-                bp[i] = int8 ? w.panels().get(JAVA_BYTE, at + i)
-                        : Float.intBitsToFloat(w.panels().get(JAVA_SHORT_UNALIGNED, at + 2L * i) << 16);
+            // widen the panel (copied in bulk first): bf16 bits to the high half, or int8 to an integral float
+            if (int8) {
+                byte[] q = s.plainBytes(k * nr);
+                MemorySegment.copy(w.panels(), JAVA_BYTE, at, q, 0, k * nr);
+                for (int i = 0; i < k * nr; i++) {
+                    bp[i] = q[i];
+                }
+            } else {
+                short[] h = s.plainShorts(k * nr);
+                MemorySegment.copy(w.panels(), JAVA_SHORT_UNALIGNED, at, h, 0, k * nr);
+                for (int i = 0; i < k * nr; i++) {
+                    bp[i] = Float.intBitsToFloat(h[i] << 16);
+                }
             }
             int col0 = p * nr, cols = Math.min(nr, n - col0);
             if (bias != null && !int8) {
@@ -92,10 +103,14 @@ final class PlainQuantGemm {
                 }
             }
             if (int8) { // (float) acc * (sw * sa), then + bias only when there is one (-0.0 keeps its sign)
+                MemorySegment.copy(w.scales(), JAVA_FLOAT, (long) col0 * Float.BYTES, columns, 0, nr);
+                if (bias != null) {
+                    MemorySegment.copy(bias, JAVA_FLOAT, (long) col0 * Float.BYTES, columns, nr, nr);
+                }
                 for (int r = 0; r < rows; r++) {
                     for (int j = 0; j < cols; j++) {
-                        float v = tile[r * nr + j] * (w.scales().getAtIndex(JAVA_FLOAT, col0 + j) * rowScales[r]);
-                        tile[r * nr + j] = bias != null ? v + bias.getAtIndex(JAVA_FLOAT, col0 + j) : v;
+                        float v = tile[r * nr + j] * (columns[j] * rowScales[r]);
+                        tile[r * nr + j] = bias != null ? v + columns[nr + j] : v;
                     }
                 }
             }

@@ -100,7 +100,8 @@ final class QuantGemmKernel {
                     && Confinement.shareable(a) && Confinement.shareable(c) && Confinement.shareable(w.panels())
                     && Confinement.shareable(w.bias()) && Confinement.shareable(w.scales());
             int t = parallel ? threads.size() : 1;
-            rowBlocks = GemmKernel.rowBlocksPerTask(blocks, t);
+            // The plain tier widens each panel once per task: one row chunk per thread keeps that to t times per call.
+            rowBlocks = plain ? (blocks + t - 1) / t : GemmKernel.rowBlocksPerTask(blocks, t);
             int rowTasks = (blocks + rowBlocks - 1) / rowBlocks;
             panelsPerTask = GemmKernel.panelsPerTask(panels, rowTasks, t);
             panelTasks = (panels + panelsPerTask - 1) / panelsPerTask;

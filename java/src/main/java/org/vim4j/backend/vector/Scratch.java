@@ -23,6 +23,8 @@ final class Scratch {
     private float[] panel = new float[0];
     private float[] tileRow = new float[0];
     private float[] plainRows = new float[0];
+    private short[] plainShorts = new short[0];
+    private byte[] plainBytes = new byte[0];
     private MemorySegment tile;
 
     private Scratch() {
@@ -105,6 +107,22 @@ final class Scratch {
             plainRows = new float[n];
         }
         return plainRows;
+    }
+
+    /** The plain tier's copy of one bf16 panel ({@link PlainQuantGemm}). */
+    short[] plainShorts(int n) {
+        if (plainShorts.length < n) {
+            plainShorts = new short[n];
+        }
+        return plainShorts;
+    }
+
+    /** The plain tier's copy of one int8 panel ({@link PlainQuantGemm}). */
+    byte[] plainBytes(int n) {
+        if (plainBytes.length < n) {
+            plainBytes = new byte[n];
+        }
+        return plainBytes;
     }
 
     /** Conv taps of one channel block, transposed to {@code kernel * LANES}. */
