@@ -132,7 +132,7 @@ final class GemmKernel {
             int b0 = rt * rowBlocks, b1 = Math.min(blocks, b0 + rowBlocks);
             int p0 = pt * panelsPerTask, p1 = Math.min(w.panelCount(), p0 + panelsPerTask);
             if (plain) {
-                PlainGemm.run(a, aOff, lda, m, w, c, cOff, ldc, b0 * mr, Math.min(m, b1 * mr), p0, p1);
+                PlainGemm.run(a, aOff, lda, w, c, cOff, ldc, b0 * mr, Math.min(m, b1 * mr), p0, p1);
                 return;
             }
             int k = w.inFeatures(), n = w.outFeatures();

@@ -6,6 +6,7 @@ import static org.vim4j.backend.vector.VectorLanes.LANES;
 import static org.vim4j.backend.vector.VectorLanes.ORDER;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
@@ -86,9 +87,14 @@ final class NormKernel {
         @Override
         public void run(int index) {
             int r1 = Math.min(rows, (index + 1) * rowsPerTask);
+            float[] staged = null;
+            if (plain) { // the plain rows' staging, with the weight copied once per task
+                staged = Scratch.get().plainRows(3 * dim + 2 * LANES);
+                MemorySegment.copy(weight, JAVA_FLOAT_UNALIGNED, 0, staged, 2 * dim, dim);
+            }
             for (int r = index * rowsPerTask; r < r1; r++) {
                 if (plain) {
-                    plainRow((long) r * dim);
+                    plainRow((long) r * dim, staged);
                 } else {
                     row((long) r * dim);
                 }
@@ -98,11 +104,10 @@ final class NormKernel {
         /**
          * The plain-Java twin of {@link #row} ({@link KernelTier#PLAIN}), bit-identical: the sum of squares accumulates
          * in {@code LANES} partial sums by fused multiply-adds exactly as the vector lanes do, then {@link #sumLanes}'s
-         * pairwise order, then the scalar tail.
+         * pairwise order, then the scalar tail. {@code r}: the row, hidden and weight (staged), the lane sums.
          */
-        private void plainRow(long row) {
+        private void plainRow(long row, float[] r) {
             int dim = this.dim, bound = dim - dim % LANES;
-            float[] r = Scratch.get().plainRows(3 * dim + 2 * LANES);
             int hAt = dim, wAt = 2 * dim, lanes = 3 * dim, rotated = lanes + LANES;
             MemorySegment.copy(residual, JAVA_FLOAT_UNALIGNED, (rOff + row) * Float.BYTES, r, 0, dim);
             if (hidden != null) {
@@ -112,7 +117,7 @@ final class NormKernel {
                 }
                 MemorySegment.copy(r, 0, residual, JAVA_FLOAT_UNALIGNED, (rOff + row) * Float.BYTES, dim);
             }
-            java.util.Arrays.fill(r, lanes, lanes + LANES, 0f);
+            Arrays.fill(r, lanes, lanes + LANES, 0f);
             for (int i = 0; i < bound; i++) {
                 int l = lanes + i % LANES;
                 r[l] = Math.fma(r[i], r[i], r[l]);
@@ -128,7 +133,6 @@ final class NormKernel {
                 sumSq += r[i] * r[i];
             }
             float inv = (float) (1.0 / Math.sqrt(sumSq / dim + eps));
-            MemorySegment.copy(weight, JAVA_FLOAT_UNALIGNED, 0, r, wAt, dim);
             for (int i = 0; i < dim; i++) {
                 r[hAt + i] = r[i] * inv * r[wAt + i];
             }

@@ -21,7 +21,7 @@ final class PlainGemm {
     }
 
     /** Rows [r0, r1) of {@code C = A W^T + bias}, panels [p0, p1) of {@code w}. */
-    static void run(MemorySegment a, long aOff, int lda, int m, PackedLinear w, MemorySegment c, long cOff, int ldc,
+    static void run(MemorySegment a, long aOff, int lda, PackedLinear w, MemorySegment c, long cOff, int ldc,
             int r0, int r1, int p0, int p1) {
         int k = w.inFeatures(), n = w.outFeatures(), nr = w.panelWidth();
         int rows = r1 - r0, blockedRows = (rows + 3) & ~3;

@@ -57,9 +57,8 @@ final class PlainQuantGemm {
         }
         Arrays.fill(ap, rows * k, blockedRows * k, 0f);
         float[] bp = s.panel(k * nr);
-        float[] init = s.tileRow(nr);
+        float[] init = s.tileRow(3 * nr); // per column of a panel: initial value, then INT8's scale and bias
         float[] tile = s.plainRows(blockedRows * nr);
-        float[] columns = s.steps(2 * nr); // the INT8 scales and bias of one panel's columns
         MemorySegment bias = w.bias();
         for (int p = p0; p < p1; p++) {
             long at = w.panelOffset(p, 0);
@@ -103,14 +102,14 @@ final class PlainQuantGemm {
                 }
             }
             if (int8) { // (float) acc * (sw * sa), then + bias only when there is one (-0.0 keeps its sign)
-                MemorySegment.copy(w.scales(), JAVA_FLOAT, (long) col0 * Float.BYTES, columns, 0, nr);
+                MemorySegment.copy(w.scales(), JAVA_FLOAT, (long) col0 * Float.BYTES, init, nr, nr);
                 if (bias != null) {
-                    MemorySegment.copy(bias, JAVA_FLOAT, (long) col0 * Float.BYTES, columns, nr, nr);
+                    MemorySegment.copy(bias, JAVA_FLOAT, (long) col0 * Float.BYTES, init, 2 * nr, nr);
                 }
                 for (int r = 0; r < rows; r++) {
                     for (int j = 0; j < cols; j++) {
-                        float v = tile[r * nr + j] * (columns[j] * rowScales[r]);
-                        tile[r * nr + j] = bias != null ? v + columns[nr + j] : v;
+                        float v = tile[r * nr + j] * (init[nr + j] * rowScales[r]);
+                        tile[r * nr + j] = bias != null ? v + init[2 * nr + j] : v;
                     }
                 }
             }

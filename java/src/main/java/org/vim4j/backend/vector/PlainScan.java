@@ -3,6 +3,14 @@ package org.vim4j.backend.vector;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 
+import static org.vim4j.backend.vector.VectorMath.EXP2_MIN_BITS;
+import static org.vim4j.backend.vector.VectorMath.P1;
+import static org.vim4j.backend.vector.VectorMath.P2;
+import static org.vim4j.backend.vector.VectorMath.P3;
+import static org.vim4j.backend.vector.VectorMath.P4;
+import static org.vim4j.backend.vector.VectorMath.P5;
+import static org.vim4j.backend.vector.VectorMath.ROUND_MAGIC;
+
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -17,11 +25,8 @@ import java.util.Arrays;
  * method that size; the call measured 1.5x slower).
  */
 final class PlainScan {
-    private static final float ROUND_MAGIC = 12582912f; // as VectorMath: 1.5 * 2^23
-    private static final int EXP2_MIN_BITS = Float.floatToRawIntBits(-125f);
+    /** The exp2 clamp's bound with the sign bit flipped: an unsigned compare as a signed one. */
     private static final int FLIPPED_MIN = EXP2_MIN_BITS ^ Integer.MIN_VALUE;
-    private static final float P1 = VectorMath.P1, P2 = VectorMath.P2, P3 = VectorMath.P3, P4 = VectorMath.P4,
-            P5 = VectorMath.P5;
 
     private PlainScan() {
     }

@@ -93,7 +93,7 @@ final class Scratch {
         return panel;
     }
 
-    /** The plain tier's initial values of one panel's columns (bias or zero). */
+    /** The plain tier's per-column values of one panel: initial values (bias or zero), INT8 scales and bias. */
     float[] tileRow(int n) {
         if (tileRow.length < n) {
             tileRow = new float[n];

@@ -20,9 +20,9 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class VectorMath {
     /** 1.5 * 2^23: adding it rounds a float of magnitude {@code < 2^22} to the nearest integer. */
-    private static final float ROUND_MAGIC = 12582912f;
+    static final float ROUND_MAGIC = 12582912f;
     /** Clamp range of exp2: p * 2^k must stay a normal float for the exponent trick. */
-    private static final int EXP2_MIN_BITS = Float.floatToRawIntBits(-125f);
+    static final int EXP2_MIN_BITS = Float.floatToRawIntBits(-125f);
     private static final int EXP2_MAX_BITS = Float.floatToRawIntBits(126f);
     // Minimax fit (relative error, weighted by 1/2^f) of 2^f on [-0.5, 0.5] with the constant term fixed
     // at 1, computed for this project: approximation error 9.1e-8, about 2e-7 after fp32 rounding.
